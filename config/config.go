@@ -3,7 +3,11 @@
 // from YAML, IIC_* environment variables and command-line flags.
 //
 // Keys are the lowercase snake_case names given in the mapstructure tags,
-// nested with dots: "train.lr", "model.widths".
+// nested with dots: "train.lr", "model.widths"; Keys lists them. Load
+// resolves a Config with the precedence --set overrides > environment
+// (IIC_TRAIN_LR for "train.lr") > YAML file > Default(), rejects unknown
+// keys with a suggestion, and runs Validate. WriteYAML saves the resolved
+// config in the same format, so that a run can be repeated from it.
 package config
 
 // Config is the whole configuration of a run.

@@ -1,0 +1,61 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/iic-go/iic/evaluator"
+)
+
+// evaluatorActor scores the trainer's predictions against the labels
+// (Hungarian matching, NMI, ARI per sub-head) off the training path, and
+// passes the scores on to the reporter.
+type evaluatorActor struct {
+	labels   []uint8
+	classes  int
+	reporter *actor.PID
+}
+
+func newEvaluator(labels []uint8, classes int, reporter *actor.PID) actor.Producer {
+	return func() actor.Actor {
+		return &evaluatorActor{labels: labels, classes: classes, reporter: reporter}
+	}
+}
+
+// Receive handles *Predictions and *TrainingDone.
+func (a *evaluatorActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *Predictions:
+		a.onPredictions(ctx, msg)
+	case *TrainingDone:
+		ctx.Send(a.reporter, msg)
+	}
+}
+
+func (a *evaluatorActor) onPredictions(ctx actor.Context, msg *Predictions) {
+	start := time.Now()
+	out := &Evaluated{Step: msg.Step, Epoch: msg.Epoch, Final: msg.Final, Head: msg.Head}
+	if a.labels == nil {
+		// Unlabelled data: only the label-free losses can be reported.
+		out.Report = evaluator.Report{LowestLoss: argmin(msg.Losses)}
+		for s, l := range msg.Losses {
+			out.Report.SubHeads = append(out.Report.SubHeads, evaluator.SubHead{Index: s, Loss: l})
+		}
+	} else {
+		out.Report, out.Err = evaluator.Evaluate(msg.Preds, a.labels, msg.K, a.classes,
+			msg.Losses)
+	}
+	out.Duration = msg.Duration + time.Since(start)
+	ctx.Send(a.reporter, out)
+}
+
+func argmin(xs []float64) int {
+	best := -1
+	for i, x := range xs {
+		if x == x && (best < 0 || x < xs[best]) {
+			best = i
+		}
+	}
+	return best
+}

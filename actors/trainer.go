@@ -1,0 +1,250 @@
+package actors
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/iic-go/iic/loader"
+	"github.com/iic-go/iic/perturber"
+	"github.com/iic-go/iic/trainer"
+)
+
+// trainerSetup is what the trainer actor needs besides the model.
+type trainerSetup struct {
+	model    *trainer.Model
+	sched    trainer.Schedule
+	images   perturber.Images
+	opts     perturber.Options
+	seed     uint64
+	perStep  int // distinct images per step
+	start    int // first step to run
+	evalAt   func(step int) bool
+	evalSize int // evaluation batch
+	lossN    int // batches for the label-free loss estimate
+	k        int // clusters of head B
+	log      *slog.Logger
+}
+
+// trainerActor owns the model. It takes the batches that the perturber
+// pool delivers in any order, trains on them in step order, evaluates at
+// the configured steps, and reports to the reporter and the evaluator.
+type trainerActor struct {
+	trainerSetup
+	loader, evaluator, reporter *actor.PID
+
+	buffer    map[int]*perturber.Batch
+	next      int
+	pending   bool // a runStep is in the mailbox
+	waitSince time.Time
+	waiting   bool
+	stopped   bool
+	finished  bool
+}
+
+// Receive handles *BatchReady, *Stop and the trainer's own runStep.
+func (a *trainerActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		a.buffer = map[int]*perturber.Batch{}
+		a.next = a.start
+		if a.evalAt(a.next) {
+			a.evaluate(ctx, false)
+		}
+		a.schedule(ctx)
+	case *BatchReady:
+		a.onBatch(ctx, msg)
+	case *runStep:
+		a.pending = false
+		a.onRunStep(ctx)
+	case *Stop:
+		a.stopped = true
+		if !a.pending {
+			a.finish(ctx, nil)
+		}
+	}
+}
+
+func (a *trainerActor) schedule(ctx actor.Context) {
+	if !a.pending && !a.finished {
+		a.pending = true
+		ctx.Send(ctx.Self(), &runStep{})
+	}
+}
+
+func (a *trainerActor) onBatch(ctx actor.Context, msg *BatchReady) {
+	if msg.Err != nil {
+		a.finish(ctx, fmt.Errorf("perturb step %d: %w", msg.Step, msg.Err))
+		return
+	}
+	a.buffer[msg.Step] = msg.Batch
+	if msg.Step == a.next {
+		a.schedule(ctx)
+	}
+}
+
+func (a *trainerActor) onRunStep(ctx actor.Context) {
+	end := a.sched.TotalSteps()
+	switch {
+	case a.finished:
+		return
+	case a.stopped:
+		a.finish(ctx, nil)
+		return
+	case a.next >= end:
+		if !a.evalAt(end) || end == a.start {
+			a.evaluate(ctx, true)
+		}
+		a.finish(ctx, nil)
+		return
+	}
+	b, ok := a.buffer[a.next]
+	if !ok {
+		if !a.waiting {
+			a.waiting, a.waitSince = true, time.Now()
+		}
+		return
+	}
+	var wait time.Duration
+	if a.waiting {
+		wait, a.waiting = time.Since(a.waitSince), false
+	}
+	delete(a.buffer, a.next)
+	if err := a.step(ctx, b, wait); err != nil {
+		a.finish(ctx, err)
+		return
+	}
+	a.next++
+	ctx.Send(a.loader, &Credit{Consumed: a.next})
+	if a.evalAt(a.next) {
+		a.evaluate(ctx, a.next == end)
+		if a.next == end {
+			a.finish(ctx, nil)
+			return
+		}
+	}
+	a.schedule(ctx)
+}
+
+// step trains on one batch and reports it.
+func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Duration) error {
+	head := a.sched.Head(a.next)
+	start := time.Now()
+	res, err := a.model.Step(head, b.X, b.XP)
+	if err != nil {
+		return fmt.Errorf("step %d: %w", a.next, err)
+	}
+	ctx.Send(a.reporter, &StepDone{Step: a.next, Epoch: a.sched.Epoch(a.next), Head: head,
+		SubHeads: res.SubHeads, Images: 2 * len(b.Indices) * b.Repeats, Duration: time.Since(start),
+		Wait: wait})
+	return nil
+}
+
+// evaluate predicts head B's clusters for every image and estimates each
+// sub-head's loss without labels, then hands both to the evaluator. Final
+// marks the evaluation at the end of the run.
+func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
+	start := time.Now()
+	preds, err := a.predict()
+	if err == nil {
+		var losses []float64
+		losses, err = a.labelFreeLosses()
+		ctx.Send(a.evaluator, &Predictions{Step: a.next,
+			Epoch: float64(a.next) / float64(a.sched.StepsPerEpoch()), Final: final,
+			Head: "B", K: a.k, Preds: preds, Losses: losses, Duration: time.Since(start)})
+	}
+	if err != nil {
+		a.log.Error("evaluation failed", "step", a.next, "err", err)
+	}
+}
+
+// predict returns preds[h][i], sub-head h's cluster of image i, from the
+// eval view (spec §b.1 tf3) in batches of evalSize.
+func (a *trainerActor) predict() ([][]int, error) {
+	n, side, h := a.images.Len(), a.opts.InputSize, a.model.Params.SubHeads()
+	preds := make([][]int, h)
+	for s := range preds {
+		preds[s] = make([]int, n)
+	}
+	view := make([]float32, a.evalSize*side*side)
+	idx := make([]int, 0, a.evalSize)
+	for off := 0; off < n; off += a.evalSize {
+		m := min(a.evalSize, n-off)
+		idx = idx[:0]
+		for i := range m {
+			idx = append(idx, off+i)
+		}
+		if err := perturber.EvalBatch(a.images, idx, a.opts, view[:m*side*side]); err != nil {
+			return nil, err
+		}
+		probs, err := a.model.Predict(view[:m*side*side], m)
+		if err != nil {
+			return nil, fmt.Errorf("predict images %d..%d: %w", off, off+m, err)
+		}
+		argmaxSubHeads(probs["B"], m, h, a.k, off, preds)
+	}
+	return preds, nil
+}
+
+// argmaxSubHeads writes, for each of n rows of probs [n, h·k], each
+// sub-head's most probable cluster into preds[s][off+i].
+func argmaxSubHeads(probs []float32, n, h, k, off int, preds [][]int) {
+	for i := range n {
+		row := probs[i*h*k : (i+1)*h*k]
+		for s := range h {
+			best, bestP := 0, float32(math.Inf(-1))
+			for c, p := range row[s*k : (s+1)*k] {
+				if p > bestP {
+					best, bestP = c, p
+				}
+			}
+			preds[s][off+i] = best
+		}
+	}
+}
+
+// labelFreeLosses estimates each head-B sub-head's IIC loss on lossN fixed
+// batches with fixed perturbations, the same at every evaluation, so that
+// the estimates of one run compare. It needs no labels (spec §e.1).
+func (a *trainerActor) labelFreeLosses() ([]float64, error) {
+	h := a.model.Params.SubHeads()
+	if a.lossN == 0 {
+		losses := make([]float64, h)
+		for i := range losses {
+			losses[i] = math.NaN()
+		}
+		return losses, nil
+	}
+	const salt = 0x6c6f7373 // "loss"
+	perm := loader.Permutation(a.seed^salt, 0, a.images.Len())
+	sum := make([]float64, h)
+	for j := range a.lossN {
+		idx := make([]int, a.perStep)
+		for i := range idx {
+			idx[i] = perm[(j*a.perStep+i)%len(perm)]
+		}
+		b, err := perturber.MakeBatch(a.images, idx, a.opts, a.seed^salt, -1-j)
+		if err != nil {
+			return nil, err
+		}
+		l, err := a.model.SubHeadLosses("B", b.X, b.XP)
+		if err != nil {
+			return nil, err
+		}
+		for s := range sum {
+			sum[s] += l[s] / float64(a.lossN)
+		}
+	}
+	return sum, nil
+}
+
+func (a *trainerActor) finish(ctx actor.Context, err error) {
+	if a.finished {
+		return
+	}
+	a.finished = true
+	ctx.Send(a.evaluator, &TrainingDone{Steps: a.next, Interrupted: a.stopped, Err: err})
+}

@@ -1,0 +1,75 @@
+// Command iic trains and evaluates IIC (Invariant Information Clustering)
+// models on MNIST. Run "iic help" for the commands.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2 // bad configuration, data or arguments
+	exitInterrupted = 130
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
+	}
+	fmt.Fprintln(os.Stderr, "iic:", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		if ue.hint != "" {
+			fmt.Fprintln(os.Stderr, "hint:", ue.hint)
+		}
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "iic",
+		Short: "Unsupervised image clustering with Invariant Information Clustering",
+		Long: "iic trains IIC (Ji, Henriques and Vedaldi, ICCV 2019) on MNIST without labels\n" +
+			"and reports the accuracy of every sub-head after Hungarian matching.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newTrainCmd(), newDataCmd(), newVersionCmd())
+	return root
+}
+
+// usageError marks an error caused by the user's input (configuration,
+// data, arguments): exit status 2 and a hint of what to do.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+var errInterrupted = errors.New("interrupted")
+
+// newLogger returns the logger of the command: text lines on stderr.
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,202 @@
+// Package trainer holds the numeric core of IIC training: ClusterNet (spec
+// §c.1) as Gorgonia graphs over one set of named parameters, the IIC loss of
+// spec §a.2 fused with the sub-heads' softmax, Adam, and the head schedule
+// of spec §d. It knows nothing of actors; package actors drives it.
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/iic-go/iic/config"
+)
+
+// Model is ClusterNet with its optimiser. It is not safe for concurrent use:
+// Gorgonia's tape machines lock their OS thread and keep state between runs,
+// so one goroutine owns a Model.
+type Model struct {
+	cfg    config.Model
+	lambda float64
+	side   int // input side S
+	pairs  int // pairs per training step, N of the train graphs
+
+	// Params are the learnable tensors, shared by every graph.
+	Params *Params
+	// Opt is the optimiser over Params.List.
+	Opt *Adam
+
+	graphs map[string]*graph // train and loss graphs, by kind and head
+	eval   map[int]*graph    // eval graphs, by batch size
+}
+
+// StepResult is what one training step reports.
+type StepResult struct {
+	// Loss is the mean over sub-heads; SubHeads the loss of each.
+	Loss     float64
+	SubHeads []float64
+}
+
+// NewModel builds ClusterNet for c with pairs pairs per step, initialised
+// from seed. dt is tensor.Float32 for training; tests use tensor.Float64.
+func NewModel(c config.Config, pairs int, dt tensor.Dtype, seed uint64) (*Model, error) {
+	if c.Device != "cpu" {
+		return nil, fmt.Errorf("device %q is not built into this binary; use device: cpu",
+			c.Device)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x11c_1a17))
+	p, err := NewParams(c.Model, c.Augment.InputSize, dt, rng)
+	if err != nil {
+		return nil, err
+	}
+	sizes := make([]int, len(p.List))
+	for i, q := range p.List {
+		sizes[i] = q.Value.Shape().TotalSize()
+	}
+	t := c.Train
+	return &Model{
+		cfg: c.Model, lambda: t.Lambda, side: c.Augment.InputSize, pairs: pairs,
+		Params: p, Opt: NewAdam(t.LR, t.Beta1, t.Beta2, t.Eps, sizes),
+		graphs: map[string]*graph{}, eval: map[int]*graph{},
+	}, nil
+}
+
+// Step runs one training step of head ("A" or "B") on pairs (x[i], xp[i]),
+// x and xp [N, 1, S, S] with N = the model's pairs: forward both views,
+// backward, Adam. A non-finite loss returns an error before any update.
+func (m *Model) Step(head string, x, xp []float32) (StepResult, error) {
+	gr, err := m.graphFor(head, trainGraph)
+	if err != nil {
+		return StepResult{}, err
+	}
+	defer gr.vm.Reset()
+	if err := m.run(gr, x, xp); err != nil {
+		return StepResult{}, err
+	}
+	res := StepResult{SubHeads: append([]float64(nil), gr.lossOp.losses...)}
+	for _, l := range res.SubHeads {
+		res.Loss += l / float64(len(res.SubHeads))
+	}
+	for s, l := range res.SubHeads {
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return res, fmt.Errorf("head %s sub-head %d: loss is %v", head, s, l)
+		}
+	}
+
+	for j, n := range gr.learn {
+		g, err := n.Grad()
+		if err != nil {
+			return res, fmt.Errorf("gradient of %s: %w", n.Name(), err)
+		}
+		i := gr.learnIdx[j]
+		w := m.Params.List[i].Value.Data().([]float32)
+		m.Opt.Update(i, w, g.Data().([]float32))
+	}
+	return res, nil
+}
+
+// SubHeadLosses evaluates, without updating anything, the loss of each
+// sub-head of head on one batch of pairs; it is the label-free signal for
+// choosing a sub-head (spec §e.1).
+func (m *Model) SubHeadLosses(head string, x, xp []float32) ([]float64, error) {
+	gr, err := m.graphFor(head, lossGraph)
+	if err != nil {
+		return nil, err
+	}
+	defer gr.vm.Reset()
+	if err := m.run(gr, x, xp); err != nil {
+		return nil, err
+	}
+	return append([]float64(nil), gr.lossOp.losses...), nil
+}
+
+// Predict returns the cluster probabilities of head A and head B for n
+// images x [n, 1, S, S], as [n, H·K] with each sub-head's K columns side by
+// side. Batch norm uses the statistics of these n images, so callers pass
+// evaluation batches of a fixed size.
+func (m *Model) Predict(x []float32, n int) (map[string][]float32, error) {
+	gr := m.eval[n]
+	if gr == nil {
+		var err error
+		if gr, err = buildGraph(m.Params, m.cfg, m.lambda, evalGraph, "", n, m.side); err != nil {
+			return nil, err
+		}
+		m.eval[n] = gr
+	}
+	defer gr.vm.Reset()
+	if err := m.run(gr, x, nil); err != nil {
+		return nil, err
+	}
+	out := map[string][]float32{}
+	for hi, h := range []string{"A", "B"} {
+		k := []int{m.cfg.KA, m.cfg.KB}[hi]
+		z := append([]float32(nil), gr.logits[h].Value().Data().([]float32)...)
+		b := m.Params.List[headIndex(m.Params, hi)+1].Value.Data().([]float32)
+		probs := make([]float32, len(z))
+		for s := range m.cfg.SubHeads {
+			sub := make([]float32, n*k)
+			for i := range n {
+				for c := range k {
+					sub[i*k+c] = z[i*len(b)+s*k+c] + b[s*k+c]
+				}
+			}
+			p := Softmax(sub, n, k)
+			for i := range n {
+				copy(probs[i*len(b)+s*k:i*len(b)+(s+1)*k], p[i*k:(i+1)*k])
+			}
+		}
+		out[h] = probs
+	}
+	return out, nil
+}
+
+func (m *Model) graphFor(head string, kind graphKind) (*graph, error) {
+	if head != "A" && head != "B" {
+		return nil, fmt.Errorf("unknown head %q, want A or B", head)
+	}
+	key := fmt.Sprintf("%v/%s", kind, head)
+	if gr := m.graphs[key]; gr != nil {
+		return gr, nil
+	}
+	gr, err := buildGraph(m.Params, m.cfg, m.lambda, kind, head, m.pairs, m.side)
+	if err != nil {
+		return nil, err
+	}
+	m.graphs[key] = gr
+	return gr, nil
+}
+
+// run binds the inputs, []float32 or (in tests) []float64, and runs the
+// graph's machine once.
+func (m *Model) run(gr *graph, x, xp any) error {
+	bind := func(n *G.Node, data any) error {
+		size := 0
+		switch d := data.(type) {
+		case []float32:
+			size = len(d)
+		case []float64:
+			size = len(d)
+		}
+		if size != n.Shape().TotalSize() {
+			return fmt.Errorf("input %s: %d values, want %d for shape %v", n.Name(), size,
+				n.Shape().TotalSize(), n.Shape())
+		}
+		return G.Let(n, tensor.New(tensor.WithShape(n.Shape().Clone()...),
+			tensor.WithBacking(data)))
+	}
+	if err := bind(gr.x1, x); err != nil {
+		return err
+	}
+	if gr.x2 != nil {
+		if err := bind(gr.x2, xp); err != nil {
+			return err
+		}
+	}
+	if err := gr.vm.RunAll(); err != nil {
+		return fmt.Errorf("run graph: %w", err)
+	}
+	return nil
+}
