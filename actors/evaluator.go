@@ -43,8 +43,16 @@ func (a *evaluatorActor) onPredictions(ctx actor.Context, msg *Predictions) {
 			out.Report.SubHeads = append(out.Report.SubHeads, evaluator.SubHead{Index: s, Loss: l})
 		}
 	} else {
-		out.Report, out.Err = evaluator.Evaluate(msg.Preds, a.labels, msg.K, a.classes,
+		labels := a.labels
+		if msg.Indices != nil {
+			labels = make([]uint8, len(msg.Indices))
+			for i, j := range msg.Indices {
+				labels[i] = a.labels[j]
+			}
+		}
+		out.Report, out.Err = evaluator.Evaluate(msg.Preds, labels, msg.K, a.classes,
 			msg.Losses)
+		out.Images = len(labels)
 	}
 	out.Duration = msg.Duration + time.Since(start)
 	ctx.Send(a.reporter, out)

@@ -51,15 +51,17 @@ type StepDone struct {
 
 // Predictions carries the cluster assignments of one evaluation from the
 // trainer to the evaluator: Preds[h][i] is sub-head h's cluster for image
-// i, Losses[h] sub-head h's label-free loss estimate.
+// Indices[i] (for image i when Indices is nil), Losses[h] sub-head h's
+// label-free loss estimate.
 type Predictions struct {
-	Step   int
-	Epoch  float64
-	Final  bool
-	Head   string
-	K      int
-	Preds  [][]int
-	Losses []float64
+	Step    int
+	Epoch   float64
+	Final   bool
+	Head    string
+	K       int
+	Indices []int
+	Preds   [][]int
+	Losses  []float64
 	// Duration is the trainer's time spent on the forward passes.
 	Duration time.Duration
 }
@@ -67,6 +69,8 @@ type Predictions struct {
 // Evaluated carries the scores of one evaluation from the evaluator to the
 // reporter.
 type Evaluated struct {
+	// Images is the number of images scored.
+	Images   int
 	Step     int
 	Epoch    float64
 	Final    bool

@@ -153,6 +153,7 @@ func (r *reporter) onEvaluated(msg *Evaluated) {
 	r.write(rec)
 	r.summary.Final, r.summary.FinalStep = &rep, msg.Step
 	r.log.Info("evaluated", "step", msg.Step, "epoch", msg.Epoch, "head", msg.Head,
+		"images", msg.Images,
 		"accuracy", rec.Accuracy, "acc_mean", rep.Mean, "best", rep.Best,
 		"lowest_loss", rep.LowestLoss, "duration", msg.Duration.Round(time.Millisecond))
 	if err := report.DrawCurve(filepath.Join(r.dir, "curve.png"), r.records); err != nil {

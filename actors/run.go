@@ -74,7 +74,8 @@ func Run(ctx context.Context, cfg config.Config, ds *loader.Dataset, opt Options
 	setup := trainerSetup{model: model, sched: sched, images: images, opts: popts,
 		seed: cfg.Seed, perStep: cfg.Train.ImagesPerStep, evalAt: evalAt(cfg, sched),
 		evalSize: min(cfg.Eval.BatchSize, ds.N), lossN: cfg.Eval.LossBatches,
-		k: cfg.Model.KB, log: opt.Log.With("actor", "trainer")}
+		subset: cfg.Eval.Subset,
+		k:      cfg.Model.KB, log: opt.Log.With("actor", "trainer")}
 	trainerPID, err := root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &trainerActor{trainerSetup: setup, loader: loaderPID, evaluator: ev, reporter: rep}
 	}), "trainer")

@@ -25,6 +25,7 @@ type trainerSetup struct {
 	evalAt   func(step int) bool
 	evalSize int // evaluation batch
 	lossN    int // batches for the label-free loss estimate
+	subset   int // images scored by evaluations during training; 0 all
 	k        int // clusters of head B
 	log      *slog.Logger
 }
@@ -148,23 +149,35 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 // marks the evaluation at the end of the run.
 func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
 	start := time.Now()
-	preds, err := a.predict()
+	var idx []int // nil: every image
+	if !final && a.subset > 0 && a.subset < a.images.Len() {
+		const salt = 0x6576616c // "eval"
+		idx = loader.Permutation(a.seed^salt, 0, a.images.Len())[:a.subset]
+	}
+	preds, err := a.predict(idx)
+	var losses []float64
 	if err == nil {
-		var losses []float64
 		losses, err = a.labelFreeLosses()
+	}
+	if err == nil {
 		ctx.Send(a.evaluator, &Predictions{Step: a.next,
 			Epoch: float64(a.next) / float64(a.sched.StepsPerEpoch()), Final: final,
-			Head: "B", K: a.k, Preds: preds, Losses: losses, Duration: time.Since(start)})
+			Head: "B", K: a.k, Indices: idx, Preds: preds, Losses: losses,
+			Duration: time.Since(start)})
 	}
 	if err != nil {
 		a.log.Error("evaluation failed", "step", a.next, "err", err)
 	}
 }
 
-// predict returns preds[h][i], sub-head h's cluster of image i, from the
-// eval view (spec §b.1 tf3) in batches of evalSize.
-func (a *trainerActor) predict() ([][]int, error) {
+// predict returns preds[h][i], sub-head h's cluster of image images[i] (of
+// image i when images is nil), from the eval view (spec §b.1 tf3) in
+// batches of evalSize.
+func (a *trainerActor) predict(images []int) ([][]int, error) {
 	n, side, h := a.images.Len(), a.opts.InputSize, a.model.Params.SubHeads()
+	if images != nil {
+		n = len(images)
+	}
 	preds := make([][]int, h)
 	for s := range preds {
 		preds[s] = make([]int, n)
@@ -174,8 +187,12 @@ func (a *trainerActor) predict() ([][]int, error) {
 	for off := 0; off < n; off += a.evalSize {
 		m := min(a.evalSize, n-off)
 		idx = idx[:0]
-		for i := range m {
-			idx = append(idx, off+i)
+		for i := off; i < off+m; i++ {
+			if images != nil {
+				idx = append(idx, images[i])
+			} else {
+				idx = append(idx, i)
+			}
 		}
 		if err := perturber.EvalBatch(a.images, idx, a.opts, view[:m*side*side]); err != nil {
 			return nil, err

@@ -127,6 +127,10 @@ type Eval struct {
 	// LossBatches is how many training batches estimate each sub-head's
 	// IIC loss for the label-free choice of sub-head.
 	LossBatches int `mapstructure:"loss_batches" yaml:"loss_batches"`
+	// Subset is the number of images, a fixed seeded sample, scored by the
+	// evaluations during training; 0 means all. The final evaluation always
+	// scores every image.
+	Subset int `mapstructure:"subset" yaml:"subset"`
 }
 
 // Pipeline configures the actor pipeline.
@@ -179,11 +183,11 @@ func Default() Config {
 			Eps:           1e-8,
 			Lambda:        1,
 			Schedule:      []string{"B", "B", "A"},
-			PhaseSteps:    200,
-			Epochs:        4,
+			PhaseSteps:    130,
+			Epochs:        3,
 			LogEvery:      10,
 		},
-		Eval:       Eval{BatchSize: 700, LossBatches: 20},
+		Eval:       Eval{BatchSize: 700, LossBatches: 20, Subset: 10000},
 		Pipeline:   Pipeline{Workers: 0, Prefetch: 4},
 		Checkpoint: Checkpoint{Keep: 3},
 	}

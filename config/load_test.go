@@ -42,6 +42,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	const file = "seed: 3\ntrain:\n  lr: 0.1\n  epochs: 7\n"
+	def := Default()
 	precedence := []struct {
 		name      string
 		file      bool
@@ -51,12 +52,13 @@ func TestLoad(t *testing.T) {
 		wantSeed  uint64
 		wantEpoch int
 	}{
-		{"defaults apply when nothing else sets a key", false, "", nil, 1e-3, 1, 4},
+		{"defaults apply when nothing else sets a key", false, "", nil, def.Train.LR, def.Seed,
+			def.Train.Epochs},
 		{"the file overrides the defaults", true, "", nil, 0.1, 3, 7},
 		{"the environment overrides the file", true, "0.2", nil, 0.2, 3, 7},
 		{"flags override the environment", true, "0.2", []string{"train.lr=0.3"}, 0.3, 3, 7},
 		{"the last of repeated flags wins", false, "",
-			[]string{"train.lr=0.3", "train.lr=0.4"}, 0.4, 1, 4},
+			[]string{"train.lr=0.3", "train.lr=0.4"}, 0.4, def.Seed, def.Train.Epochs},
 	}
 	for _, tc := range precedence {
 		t.Run(tc.name, func(t *testing.T) {

@@ -113,6 +113,7 @@ func (e Eval) validate(ch *checker) {
 	ch.atLeast("eval.every_steps", e.EverySteps, 0)
 	ch.atLeast("eval.batch_size", e.BatchSize, 2)
 	ch.atLeast("eval.loss_batches", e.LossBatches, 0)
+	ch.atLeast("eval.subset", e.Subset, 0)
 }
 
 // checker collects the problems found by Validate.

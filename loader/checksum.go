@@ -99,12 +99,12 @@ func (e *ChecksumError) Error() string {
 		e.Dir, strings.Join(parts, "; "))
 }
 
-// Verify checks that dir holds the four canonical MNIST files. Each may be
-// gzip-compressed (name ending in ".gz", preferred when both exist), and is
-// then compared by the SHA-256 of the compressed file, or plain, and is
-// then compared by the SHA-256 of its content. It returns nil when all four
-// match, a [*ChecksumError] listing every missing or differing file, or
-// another error when a file cannot be read.
+// Verify checks that dir holds the four canonical MNIST files. A file may be
+// gzip-compressed, named with ".gz" and compared by the SHA-256 of the
+// compressed bytes, or plain and compared by the SHA-256 of its content;
+// the ".gz" name is preferred when both exist. Verify returns nil when all
+// four match, a [*ChecksumError] listing every missing or differing file,
+// or another error when a file cannot be read.
 func Verify(dir string) error {
 	return verify(dir, canonicalSums())
 }

@@ -28,5 +28,6 @@
 // number, zero dimensions, a payload shorter or longer than the header
 // says, a truncated or corrupt gzip stream, an empty file. [LoadMNIST]
 // adds the data-set checks (28×28 images, as many labels as images, labels
-// below 10) and, by default, the checksum of every file it reads.
+// below 10) and compares the SHA-256 of every file it reads with the
+// canonical MNIST; [LoadMNISTUnverified] skips only that comparison.
 package loader
