@@ -56,3 +56,14 @@ func TestPaperRecipe(t *testing.T) {
 		}
 	})
 }
+
+func TestDefaultRecipeFileEqualsDefault(t *testing.T) {
+	clearEnv(t)
+	got, err := Load(LoadOptions{File: "../configs/default.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Default(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("configs/default.yaml gives\n%+v\nbut Default() is\n%+v", got, want)
+	}
+}

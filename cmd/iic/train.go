@@ -88,6 +88,12 @@ func train(ctx context.Context, flags *configFlags, log *slog.Logger, out io.Wri
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, restore the default handling, so that a
+		// second Ctrl-C ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	opt := actors.Options{Dir: dir, Log: log}
 	if term.IsTerminal(int(os.Stderr.Fd())) {
 		opt.Progress = newBar(os.Stderr)
