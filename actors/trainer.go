@@ -3,12 +3,10 @@ package actors
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/iic-go/iic/loader"
 	"github.com/iic-go/iic/perturber"
 	"github.com/iic-go/iic/trainer"
 )
@@ -144,118 +142,29 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 	return nil
 }
 
-// evaluate predicts head B's clusters for every image and estimates each
-// sub-head's loss without labels, then hands both to the evaluator. Final
-// marks the evaluation at the end of the run.
+// evaluate predicts head B's clusters for the evaluated images and
+// estimates each sub-head's loss without labels, then hands both to the
+// evaluator. Final marks the evaluation at the end of the run, which scores
+// every image.
 func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
 	start := time.Now()
-	var idx []int // nil: every image
-	if !final && a.subset > 0 && a.subset < a.images.Len() {
-		const salt = 0x6576616c // "eval"
-		idx = loader.Permutation(a.seed^salt, 0, a.images.Len())[:a.subset]
+	var idx []int
+	if !final {
+		idx = trainer.EvalSample(a.seed, a.subset, a.images.Len())
 	}
-	preds, err := a.predict(idx)
+	c, err := a.model.Cluster("B", a.images, idx, a.opts, a.evalSize)
 	var losses []float64
 	if err == nil {
-		losses, err = a.labelFreeLosses()
-	}
-	if err == nil {
-		ctx.Send(a.evaluator, &Predictions{Step: a.next,
-			Epoch: float64(a.next) / float64(a.sched.StepsPerEpoch()), Final: final,
-			Head: "B", K: a.k, Indices: idx, Preds: preds, Losses: losses,
-			Duration: time.Since(start)})
+		losses, err = a.model.LabelFreeLosses("B", a.images, a.opts, a.seed, a.perStep, a.lossN)
 	}
 	if err != nil {
 		a.log.Error("evaluation failed", "step", a.next, "err", err)
+		return
 	}
-}
-
-// predict returns preds[h][i], sub-head h's cluster of image images[i] (of
-// image i when images is nil), from the eval view (spec §b.1 tf3) in
-// batches of evalSize.
-func (a *trainerActor) predict(images []int) ([][]int, error) {
-	n, side, h := a.images.Len(), a.opts.InputSize, a.model.Params.SubHeads()
-	if images != nil {
-		n = len(images)
-	}
-	preds := make([][]int, h)
-	for s := range preds {
-		preds[s] = make([]int, n)
-	}
-	view := make([]float32, a.evalSize*side*side)
-	idx := make([]int, 0, a.evalSize)
-	for off := 0; off < n; off += a.evalSize {
-		m := min(a.evalSize, n-off)
-		idx = idx[:0]
-		for i := off; i < off+m; i++ {
-			if images != nil {
-				idx = append(idx, images[i])
-			} else {
-				idx = append(idx, i)
-			}
-		}
-		if err := perturber.EvalBatch(a.images, idx, a.opts, view[:m*side*side]); err != nil {
-			return nil, err
-		}
-		probs, err := a.model.Predict(view[:m*side*side], m)
-		if err != nil {
-			return nil, fmt.Errorf("predict images %d..%d: %w", off, off+m, err)
-		}
-		argmaxSubHeads(probs["B"], m, h, a.k, off, preds)
-	}
-	return preds, nil
-}
-
-// argmaxSubHeads writes, for each of n rows of probs [n, h·k], each
-// sub-head's most probable cluster into preds[s][off+i].
-func argmaxSubHeads(probs []float32, n, h, k, off int, preds [][]int) {
-	for i := range n {
-		row := probs[i*h*k : (i+1)*h*k]
-		for s := range h {
-			best, bestP := 0, float32(math.Inf(-1))
-			for c, p := range row[s*k : (s+1)*k] {
-				if p > bestP {
-					best, bestP = c, p
-				}
-			}
-			preds[s][off+i] = best
-		}
-	}
-}
-
-// labelFreeLosses estimates each head-B sub-head's IIC loss on lossN fixed
-// batches with fixed perturbations, the same at every evaluation, so that
-// the estimates of one run compare. It needs no labels (spec §e.1).
-func (a *trainerActor) labelFreeLosses() ([]float64, error) {
-	h := a.model.Params.SubHeads()
-	if a.lossN == 0 {
-		losses := make([]float64, h)
-		for i := range losses {
-			losses[i] = math.NaN()
-		}
-		return losses, nil
-	}
-	const salt = 0x6c6f7373 // "loss"
-	perm := loader.Permutation(a.seed^salt, 0, a.images.Len())
-	sum := make([]float64, h)
-	for j := range a.lossN {
-		idx := make([]int, a.perStep)
-		for i := range idx {
-			idx[i] = perm[(j*a.perStep+i)%len(perm)]
-		}
-		b, err := perturber.MakeBatch(a.images, idx, a.opts, a.seed^salt, -1-j)
-		if err != nil {
-			return nil, err
-		}
-		l, err := a.model.SubHeadLosses("B", b.X, b.XP)
-		if err != nil {
-			return nil, err
-		}
-		for s := range sum {
-			sum[s] += l[s] / float64(a.lossN)
-		}
-	}
-	return sum, nil
+	ctx.Send(a.evaluator, &Predictions{Step: a.next,
+		Epoch: float64(a.next) / float64(a.sched.StepsPerEpoch()), Final: final,
+		Head: "B", K: a.k, Indices: idx, Preds: c.Assign, Losses: losses,
+		Duration: time.Since(start)})
 }
 
 func (a *trainerActor) finish(ctx actor.Context, err error) {

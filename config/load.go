@@ -33,6 +33,9 @@ type LoadOptions struct {
 	File string
 	// Overrides are "key=value" strings applied over everything else.
 	Overrides []string
+	// Base, when not nil, takes the place of Default(): a resumed run starts
+	// from the configuration saved in its checkpoint.
+	Base *Config
 }
 
 // Load resolves a configuration with the precedence overrides > environment
@@ -48,7 +51,11 @@ type LoadOptions struct {
 func Load(opts LoadOptions) (Config, error) {
 	s := newSchema()
 	v := viper.New()
-	for key, value := range defaultValues() {
+	base := Default()
+	if opts.Base != nil {
+		base = *opts.Base
+	}
+	for key, value := range flattenConfig(base) {
 		v.SetDefault(key, value)
 	}
 	v.SetEnvPrefix(envPrefix)
@@ -80,12 +87,12 @@ func (c Config) Workers() int {
 	return c.Pipeline.Workers
 }
 
-// defaultValues returns Default() flattened to dotted keys. Registering
-// every key with viper is what lets AutomaticEnv find IIC_* variables for
-// keys that no file mentions.
-func defaultValues() map[string]any {
+// flattenConfig returns c flattened to dotted keys. Registering every key with
+// viper is what lets AutomaticEnv find IIC_* variables for keys that no
+// file mentions.
+func flattenConfig(c Config) map[string]any {
 	values := map[string]any{}
-	walkFields(reflect.ValueOf(Default()), "", func(key string, f reflect.Value) {
+	walkFields(reflect.ValueOf(c), "", func(key string, f reflect.Value) {
 		if f.Kind() != reflect.Struct {
 			values[key] = f.Interface()
 		}

@@ -305,3 +305,18 @@ func fieldKeys(err error) []string {
 	}
 	return keys
 }
+
+func TestLoadStartsFromBase(t *testing.T) {
+	clearEnv(t)
+	base := Default()
+	base.Model.Widths = []int{8, 8}
+	base.Train.Epochs = 2
+	got, err := Load(LoadOptions{Base: &base, Overrides: []string{"train.epochs=9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Model.Widths) != 2 || got.Model.Widths[0] != 8 || got.Train.Epochs != 9 {
+		t.Fatalf("got widths %v epochs %d, want [8 8] and 9", got.Model.Widths,
+			got.Train.Epochs)
+	}
+}
