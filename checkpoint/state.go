@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/report"
@@ -133,8 +134,10 @@ func checkParams(params []Tensor) error {
 	seen := make(map[string]bool, len(params))
 	for i, p := range params {
 		switch {
-		case p.Name == "" || p.Name == "__metadata__" || strings.HasPrefix(p.Name, adamPrefix):
+		case p.Name == "" || p.Name == keyMeta || strings.HasPrefix(p.Name, adamPrefix):
 			errs = append(errs, fmt.Errorf("param %d: name %q is reserved or empty", i, p.Name))
+		case !utf8.ValidString(p.Name):
+			errs = append(errs, fmt.Errorf("param %d: name %q is not valid UTF-8", i, p.Name))
 		case seen[p.Name]:
 			errs = append(errs, fmt.Errorf("param %d: name %q is used twice", i, p.Name))
 		}
