@@ -16,6 +16,8 @@ type BatchRequest struct {
 	Step    int
 	Indices []int
 	Trainer *actor.PID
+	// Attempt counts earlier tries that crashed their worker.
+	Attempt int
 }
 
 // BatchReady carries a perturbed batch, or the error that prevented it,

@@ -28,6 +28,9 @@ type Options struct {
 	Log *slog.Logger
 	// Progress, if not nil, shows progress; otherwise progress goes to Log.
 	Progress Progress
+
+	// fault, in tests, lets perturber workers crash on purpose.
+	fault func(step, attempt int)
 }
 
 // Run trains IIC on ds as cfg says, through the actor pipeline: loader →
@@ -66,7 +69,7 @@ func Run(ctx context.Context, cfg config.Config, ds *loader.Dataset, opt Options
 	images := perturber.Images{Pix: ds.Images, Rows: ds.Rows, Cols: ds.Cols}
 	popts := perturber.OptionsFrom(cfg.Augment)
 	pool := root.Spawn(router.NewRoundRobinPool(cfg.Workers(),
-		actor.WithProducer(newPerturbWorker(images, popts, cfg.Seed))))
+		actor.WithProducer(newPerturbWorker(images, popts, cfg.Seed, opt.fault))))
 
 	// The trainer and the loader address each other: the loader's PID is
 	// fixed by its name before either is spawned.

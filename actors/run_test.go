@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/iic-go/iic/config"
@@ -38,10 +39,16 @@ func tinyRun(workers int) config.Config {
 func runTiny(t *testing.T, ctx context.Context, c config.Config) (Summary, []report.Record,
 	error) {
 	t.Helper()
+	return runTinyWith(t, ctx, c, nil)
+}
+
+func runTinyWith(t *testing.T, ctx context.Context, c config.Config,
+	fault func(step, attempt int)) (Summary, []report.Record, error) {
+	t.Helper()
 	dir := t.TempDir()
 	ds := loader.Synthetic(200, 3)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sum, err := Run(ctx, c, ds, Options{Dir: dir, Log: log})
+	sum, err := Run(ctx, c, ds, Options{Dir: dir, Log: log, fault: fault})
 	recs, rerr := report.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if rerr != nil {
 		t.Fatalf("read metrics: %v", rerr)
@@ -157,5 +164,46 @@ func TestRunStopsCleanlyWhenCancelled(t *testing.T) {
 		if r.Kind == report.KindStep && r.Step > sum.Steps {
 			t.Fatalf("record of step %d after %d steps", r.Step, sum.Steps)
 		}
+	}
+}
+
+func TestRunRedoesTheBatchOfACrashedWorker(t *testing.T) {
+	_, clean, err := runTiny(t, context.Background(), tinyRun(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tinyRun(2)
+	var crashed []int
+	var mu sync.Mutex
+	sum, recs, err := runTinyWith(t, context.Background(), c, func(step, attempt int) {
+		if (step == 3 || step == 10) && attempt == 0 {
+			mu.Lock()
+			crashed = append(crashed, step)
+			mu.Unlock()
+			panic("simulated worker crash")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(crashed) != 2 || sum.Steps != len(stepLosses(clean)) {
+		t.Fatalf("crashed at %v, %d steps", crashed, sum.Steps)
+	}
+	a, b := stepLosses(clean), stepLosses(recs)
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			t.Fatalf("record %d: losses %v without crashes, %v with", i, a[i], b[i])
+		}
+	}
+}
+
+func TestRunFailsWhenABatchCrashesItsWorkerEveryTime(t *testing.T) {
+	_, _, err := runTinyWith(t, context.Background(), tinyRun(2), func(step, _ int) {
+		if step == 5 {
+			panic("simulated persistent crash")
+		}
+	})
+	if !errors.Is(err, errWorkerCrashed) {
+		t.Fatalf("error %v, want one wrapping errWorkerCrashed", err)
 	}
 }

@@ -14,9 +14,13 @@ import (
 // BLAS names the matrix engine compiled in.
 const BLAS = "OpenBLAS"
 
+// blasEngine is the BLAS that the trainer's own ops call for every matrix
+// product: OpenBLAS (Debian's libopenblas-dev) through cgo.
+type blasEngine = netlib.Implementation
+
 // init routes Gorgonia's and the tensor package's matrix products to
-// OpenBLAS (Debian's libopenblas-dev) through cgo. Both packages keep their
-// BLAS in a package variable, so this is process-wide by their design.
+// OpenBLAS as well. Both packages keep their BLAS in a package variable, so
+// this is process-wide by their design.
 func init() {
 	G.Use(netlib.Implementation{})
 	tensor.Use(netlib.Implementation{})
