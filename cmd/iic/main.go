@@ -5,8 +5,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -20,12 +22,15 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes the command line args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	switch {
 	case err == nil:
@@ -33,12 +38,15 @@ func run(args []string) int {
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
 	}
-	fmt.Fprintln(os.Stderr, "iic:", err)
+	fmt.Fprintln(stderr, "iic:", err)
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if ue.hint != "" {
-			fmt.Fprintln(os.Stderr, "hint:", ue.hint)
+			fmt.Fprintln(stderr, "hint:", ue.hint)
 		}
+		return exitUsage
+	}
+	if isUsage(err) {
 		return exitUsage
 	}
 	return exitFailure
@@ -69,7 +77,19 @@ func (e *usageError) Unwrap() error { return e.err }
 
 var errInterrupted = errors.New("interrupted")
 
-// newLogger returns the logger of the command: text lines on stderr.
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+// isUsage reports errors of cobra's own argument and flag parsing.
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand",
+		"accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// newLogger returns the logger of the command: text lines on w.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

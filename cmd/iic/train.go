@@ -59,7 +59,8 @@ func newTrainCmd() *cobra.Command {
 			if verbose {
 				level = slog.LevelDebug
 			}
-			return train(cmd.Context(), &flags, newLogger(level), cmd.OutOrStdout())
+			log := newLogger(cmd.ErrOrStderr(), level)
+			return train(cmd.Context(), &flags, log, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	flags.register(cmd)
@@ -67,7 +68,8 @@ func newTrainCmd() *cobra.Command {
 	return cmd
 }
 
-func train(ctx context.Context, flags *configFlags, log *slog.Logger, out io.Writer) error {
+func train(ctx context.Context, flags *configFlags, log *slog.Logger,
+	out, errOut io.Writer) error {
 	cfg, err := flags.load()
 	if err != nil {
 		return err
@@ -95,8 +97,8 @@ func train(ctx context.Context, flags *configFlags, log *slog.Logger, out io.Wri
 		stop()
 	}()
 	opt := actors.Options{Dir: dir, Log: log}
-	if term.IsTerminal(int(os.Stderr.Fd())) {
-		opt.Progress = newBar(os.Stderr)
+	if f, ok := errOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opt.Progress = newBar(f)
 	}
 	start := time.Now()
 	sum, err := actors.Run(ctx, cfg, ds, opt)

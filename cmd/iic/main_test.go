@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iic-go/iic/loader"
+)
+
+// runCLI runs the command line and returns its exit status and outputs.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// writeMNIST writes a small generated data set in MNIST's file layout.
+func writeMNIST(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ds := loader.Synthetic(100, 1)
+	for _, prefix := range []string{"train", "t10k"} {
+		if err := loader.WriteIDX(dir, ds, prefix, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestBadInputExitsWithStatusTwoAndAHint(t *testing.T) {
+	broken := writeMNIST(t)
+	// A gzip stream cut in half.
+	img := filepath.Join(broken, "train-images-idx3-ubyte.gz")
+	data, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(empty, "c.yaml"), []byte("train:\n  lr: -1\n"),
+		0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want []string // substrings of stderr
+	}{
+		{"a missing data folder", []string{"train", "--set", "data.dir=/nonexistent/mnist",
+			"--set", "run.root=" + runs}, []string{"/nonexistent/mnist", "hint:", "iic data"}},
+		{"a truncated gzip file", []string{"train", "--set", "data.dir=" + broken,
+			"--set", "run.root=" + runs}, []string{"train-images-idx3-ubyte.gz", "truncated",
+			"hint:"}},
+		{"an unknown key", []string{"train", "--set", "train.learning_rate=1"},
+			[]string{"train.learning_rate", "train.lr"}},
+		{"an invalid value in a file", []string{"train", "--config",
+			filepath.Join(empty, "c.yaml")}, []string{"train.lr", "> 0"}},
+		{"an unknown device", []string{"train", "--set", "device=cuda"},
+			[]string{"cuda", "cpu"}},
+		{"an unknown flag", []string{"train", "--epochs", "3"}, []string{"unknown flag"}},
+		{"verify on a folder with a damaged file", []string{"data", "verify", broken},
+			[]string{"train-images-idx3-ubyte.gz", "iic data fetch"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitUsage, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not mention %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stderr holds a panic trace:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestTrainOnSyntheticDataWritesTheRunFolder(t *testing.T) {
+	root := t.TempDir()
+	code, out, stderr := runCLI(t, "train", "--set", "data.dataset=synthetic",
+		"--set", "data.synthetic_size=200", "--set", "model.widths=4,8",
+		"--set", "train.images_per_step=16", "--set", "train.phase_steps=2",
+		"--set", "train.epochs=1", "--set", "eval.loss_batches=1",
+		"--set", "run.root="+root, "--set", "run.name=r")
+	if code != exitOK {
+		t.Fatalf("exit status %d; stderr:\n%s", code, stderr)
+	}
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "curve.png"} {
+		if _, err := os.Stat(filepath.Join(root, "r", f)); err != nil {
+			t.Errorf("run folder lacks %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out, "lowest loss") || !strings.Contains(out, "sub-head") {
+		t.Errorf("summary table missing:\n%s", out)
+	}
+}
