@@ -50,10 +50,14 @@ func decode(path string, data []byte) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkMeta(meta, buf); err != nil {
-		return nil, err
+	if meta[keyFormat] != Format {
+		return nil, d.corrupt("format is %q, want %q: not an iic checkpoint",
+			meta[keyFormat], Format)
 	}
 	if err := d.checkLayout(infos, len(buf)); err != nil {
+		return nil, err
+	}
+	if err := d.checkSum(meta, buf); err != nil {
 		return nil, err
 	}
 	st, params, err := d.decodeMeta(meta)
@@ -114,11 +118,9 @@ func (d decoder) parseHeader(header []byte) (map[string]string, map[string]tenso
 	return meta, infos, nil
 }
 
-// checkMeta checks the format, the version and the checksum.
-func (d decoder) checkMeta(meta map[string]string, buf []byte) error {
-	if meta[keyFormat] != Format {
-		return d.corrupt("format is %q, want %q: not an iic checkpoint", meta[keyFormat], Format)
-	}
+// checkSum checks the checksum and the version. A file of another version
+// whose checksum follows version 1's recipe is a *VersionError.
+func (d decoder) checkSum(meta map[string]string, buf []byte) error {
 	want, ok := meta[keySHA256]
 	if !ok {
 		return d.corrupt("metadata has no %s", keySHA256)
@@ -129,8 +131,8 @@ func (d decoder) checkMeta(meta map[string]string, buf []byte) error {
 	case got != want && version != strconv.Itoa(FormatVersion):
 		return d.corrupt("sha256 mismatch (format version %q)", version)
 	case got != want:
-		return d.corrupt("sha256 mismatch: the metadata says %.12s…, the content hashes to %.12s…",
-			want, got)
+		return d.corrupt("sha256 mismatch: the metadata says %.12s…, the content hashes"+
+			" to %.12s…", want, got)
 	case version != strconv.Itoa(FormatVersion):
 		return &VersionError{Path: d.path, Version: version}
 	}

@@ -43,7 +43,8 @@
 //   - "format": "iic-checkpoint";
 //   - "format_version": "1" (a reader must refuse other values);
 //   - "config": the resolved config.Config as YAML, with the keys of its
-//     yaml tags (the same text config.WriteYAML writes);
+//     yaml tags (the same text config.WriteYAML writes); it is read back
+//     over config.Default(), so a key an older file lacks takes its default;
 //   - "state": a JSON object, below;
 //   - "records": the metrics history, a JSON array of report.Record objects
 //     (the lines of metrics.jsonl; a NaN or infinite number is null);
@@ -54,8 +55,9 @@
 //
 // The "state" object has the keys
 //
-//   - "seed" (integer, equal to the config's seed) and "step" (optimiser
-//     steps completed), "epoch" (epochs completed);
+//   - "seed" (an unsigned 64-bit integer, equal to the config's seed: read
+//     it as an integer, not a double), "step" (optimiser steps completed)
+//     and "epoch" (epochs completed);
 //   - "params": [{"name": ..., "shape": [...]}, ...], the parameters in
 //     order, which is also the order of Adam's lists;
 //   - "adam": {"lr", "beta1", "beta2", "eps": numbers, "steps": [integer
@@ -76,9 +78,10 @@
 // for every other metadata key, in increasing byte order of the keys, the
 // key's UTF-8 bytes, one 0x00 byte, the value's UTF-8 bytes and one 0x00
 // byte; then the whole byte buffer. The parameter names and shapes are in
-// "state", so the checksum covers the tensor table too: a flipped byte is
-// caught by the checksum, by the check of the header against "state", or,
-// in JSON punctuation, by the JSON parser. In Python:
+// "state", so the checksum covers the tensor table too: a flipped byte
+// anywhere is caught by the checksum, by the check of the tensor table
+// against the buffer's length and against "state", or, in JSON
+// punctuation, by the JSON parser. In Python:
 //
 //	h = hashlib.sha256()
 //	for k in sorted(k for k in meta if k != "sha256"):

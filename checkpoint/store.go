@@ -105,11 +105,33 @@ func (s Store) ensureDir() error {
 // writeAtomic writes the parts of a file to a temporary file in Dir,
 // syncs it, renames it to name and syncs Dir. The temporary file is
 // removed on failure.
-func (s Store) writeAtomic(name string, parts ...[]byte) (err error) {
+func (s Store) writeAtomic(name string, parts ...[]byte) error {
+	tmp, err := s.writeTemp(name, parts)
+	if err != nil {
+		return err
+	}
 	final := filepath.Join(s.Dir, name)
+	if err := s.stage("rename", name); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("checkpoint: rename %s to %s: %w", tmp, final, err)
+	}
+	if err := s.stage("syncdir", name); err != nil {
+		return err
+	}
+	return syncDir(s.Dir)
+}
+
+// writeTemp writes the parts of the file name to a new temporary file in
+// Dir, syncs and closes it, and returns its path. The file is removed on
+// failure.
+func (s Store) writeTemp(name string, parts [][]byte) (path string, err error) {
 	tmp, err := os.CreateTemp(s.Dir, "."+name+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("checkpoint: write %s: %w", final, err)
+		return "", fmt.Errorf("checkpoint: write %s: %w", filepath.Join(s.Dir, name), err)
 	}
 	defer func() {
 		if err != nil {
@@ -120,36 +142,27 @@ func (s Store) writeAtomic(name string, parts ...[]byte) (err error) {
 
 	for i, part := range parts {
 		if _, err := tmp.Write(part); err != nil {
-			return fmt.Errorf("checkpoint: write %s: %w", tmp.Name(), err)
+			return "", fmt.Errorf("checkpoint: write %s: %w", tmp.Name(), err)
 		}
 		if i == 0 {
 			if err := s.stage("write", name); err != nil {
-				return err
+				return "", err
 			}
 		}
 	}
 	if err := s.stage("sync", name); err != nil {
-		return err
+		return "", err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("checkpoint: chmod %s: %w", tmp.Name(), err)
+		return "", fmt.Errorf("checkpoint: chmod %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: sync %s: %w", tmp.Name(), err)
+		return "", fmt.Errorf("checkpoint: sync %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("checkpoint: close %s: %w", tmp.Name(), err)
+		return "", fmt.Errorf("checkpoint: close %s: %w", tmp.Name(), err)
 	}
-	if err := s.stage("rename", name); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return fmt.Errorf("checkpoint: rename %s to %s: %w", tmp.Name(), final, err)
-	}
-	if err := s.stage("syncdir", name); err != nil {
-		return err
-	}
-	return syncDir(s.Dir)
+	return tmp.Name(), nil
 }
 
 // stage calls the fault hook, if any, before a stage of writing name.
@@ -252,7 +265,8 @@ func (s Store) list() ([]found, error) {
 		out = append(out, found{e.Name(), step})
 	}
 	sort.Slice(out, func(i, j int) bool {
-		return out[i].step < out[j].step || (out[i].step == out[j].step && out[i].name < out[j].name)
+		a, b := out[i], out[j]
+		return a.step < b.step || (a.step == b.step && a.name < b.name)
 	})
 	return out, nil
 }
