@@ -23,12 +23,14 @@ func newEvaluator(labels []uint8, classes int, reporter *actor.PID) actor.Produc
 	}
 }
 
-// Receive handles *Predictions and *TrainingDone.
+// Receive handles *Predictions, and passes *Snapshot and *TrainingDone on.
 func (a *evaluatorActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *Predictions:
 		a.onPredictions(ctx, msg)
 	case *TrainingDone:
+		ctx.Send(a.reporter, msg)
+	case *Snapshot:
 		ctx.Send(a.reporter, msg)
 	}
 }

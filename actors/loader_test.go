@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -10,7 +12,9 @@ import (
 )
 
 func TestLoaderKeepsAtMostPrefetchBatchesInFlight(t *testing.T) {
-	system := actor.NewActorSystem()
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}))
 	defer system.Shutdown()
 	got := make(chan int, 100)
 	pool := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {

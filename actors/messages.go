@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/evaluator"
 	"github.com/iic-go/iic/perturber"
 )
@@ -89,6 +90,22 @@ type TrainingDone struct {
 	Steps       int
 	Interrupted bool
 	Err         error
+}
+
+// Snapshot carries a copy of the training state from the trainer to the
+// checkpointer. It travels through the evaluator and the reporter, in that
+// order, so that the reporter can add the metrics history up to its step:
+// every record of that step is already in the reporter's mailbox order.
+type Snapshot struct {
+	State *checkpoint.State
+	// Reason says why it was taken: "interval", "best", "stop" or "end".
+	Reason string
+}
+
+// reportDone hands the run's result from the reporter to the checkpointer,
+// which passes it to Run after the snapshots before it are written.
+type reportDone struct {
+	result result
 }
 
 // Stop asks the trainer to stop after the step in progress; no reply. The

@@ -1,14 +1,17 @@
 package actors
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/evaluator"
 	"github.com/iic-go/iic/report"
 )
@@ -43,7 +46,9 @@ type reporter struct {
 	logEvery      int
 	total         int
 	stepsPerEpoch int
-	done          chan<- result
+	checkpointer  *actor.PID
+	// timeOffset continues time_s of a resumed run.
+	timeOffset time.Duration
 
 	metrics *report.MetricsWriter
 	records []report.Record
@@ -53,7 +58,13 @@ type reporter struct {
 	acc     []StepDone
 	summary Summary
 	err     error
+	// best is the label-selected best accuracy so far.
+	best checkpoint.Best
 }
+
+// pendingStepsKey names, in a checkpoint's Extra, the steps done since the
+// last step record, as a JSON array of StepDone.
+const pendingStepsKey = "pending_steps"
 
 // result is what the reporter hands back to Run when training is over.
 type result struct {
@@ -61,7 +72,7 @@ type result struct {
 	err     error
 }
 
-// Receive handles *StepDone, *Evaluated and *TrainingDone.
+// Receive handles *StepDone, *Evaluated, *Snapshot and *TrainingDone.
 func (r *reporter) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
@@ -70,13 +81,16 @@ func (r *reporter) Receive(ctx actor.Context) {
 		r.onStep(msg)
 	case *Evaluated:
 		r.onEvaluated(msg)
+	case *Snapshot:
+		r.onSnapshot(ctx, msg)
 	case *TrainingDone:
-		r.onDone(msg)
+		r.onDone(ctx, msg)
 	}
 }
 
 func (r *reporter) onStarted() {
-	r.start, r.last, r.lastLog = time.Now(), time.Now(), time.Now()
+	r.start = time.Now().Add(-r.timeOffset)
+	r.last, r.lastLog = time.Now(), time.Now()
 	w, err := report.OpenMetrics(filepath.Join(r.dir, "metrics.jsonl"))
 	if err != nil {
 		r.fail(err)
@@ -152,6 +166,9 @@ func (r *reporter) onEvaluated(msg *Evaluated) {
 	rec := report.EvalRecord(msg.Head, msg.Epoch, msg.Step, time.Since(r.start).Seconds(), rep)
 	r.write(rec)
 	r.summary.Final, r.summary.FinalStep = &rep, msg.Step
+	if b := rep.SubHeads[rep.Best].Accuracy; !(b <= r.best.Accuracy) {
+		r.best.Accuracy, r.best.AccuracySubHead, r.best.AccuracyStep = b, rep.Best, msg.Step
+	}
 	r.log.Info("evaluated", "step", msg.Step, "epoch", msg.Epoch, "head", msg.Head,
 		"images", msg.Images,
 		"accuracy", rec.Accuracy, "acc_mean", rep.Mean, "best", rep.Best,
@@ -178,7 +195,27 @@ func (r *reporter) fail(err error) {
 	}
 }
 
-func (r *reporter) onDone(msg *TrainingDone) {
+// onSnapshot completes a snapshot with the metrics history and the
+// label-selected best, and passes it to the checkpointer.
+func (r *reporter) onSnapshot(ctx actor.Context, msg *Snapshot) {
+	st := msg.State
+	st.Records = slices.Clone(r.records)
+	if len(r.acc) > 0 {
+		// The steps since the last record go along, so that a resumed run
+		// averages its next record over the same steps.
+		pending, err := json.Marshal(r.acc)
+		if err != nil {
+			r.log.Error("pending steps not saved", "err", err)
+		} else {
+			st.Extra = map[string]string{pendingStepsKey: string(pending)}
+		}
+	}
+	st.Best.Accuracy = r.best.Accuracy
+	st.Best.AccuracySubHead, st.Best.AccuracyStep = r.best.AccuracySubHead, r.best.AccuracyStep
+	ctx.Send(r.checkpointer, msg)
+}
+
+func (r *reporter) onDone(ctx actor.Context, msg *TrainingDone) {
 	r.flushSteps()
 	if r.progress != nil {
 		r.progress.Finish()
@@ -189,5 +226,6 @@ func (r *reporter) onDone(msg *TrainingDone) {
 		}
 	}
 	r.summary.Interrupted = msg.Interrupted
-	r.done <- result{summary: r.summary, err: errors.Join(msg.Err, r.err)}
+	ctx.Send(r.checkpointer, &reportDone{result{summary: r.summary,
+		err: errors.Join(msg.Err, r.err)}})
 }

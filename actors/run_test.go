@@ -33,6 +33,7 @@ func tinyRun(workers int) config.Config {
 	c.Eval.Subset = 100
 	c.Pipeline.Workers = workers
 	c.Pipeline.Prefetch = 3
+	c.Train.LR = 5e-3
 	return c
 }
 

@@ -7,12 +7,15 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/iic-go/iic/checkpoint"
+	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/perturber"
 	"github.com/iic-go/iic/trainer"
 )
 
 // trainerSetup is what the trainer actor needs besides the model.
 type trainerSetup struct {
+	cfg      config.Config
 	model    *trainer.Model
 	sched    trainer.Schedule
 	images   perturber.Images
@@ -26,6 +29,16 @@ type trainerSetup struct {
 	subset   int // images scored by evaluations during training; 0 all
 	k        int // clusters of head B
 	log      *slog.Logger
+	// skipFirstEval is set on resume when the checkpoint's records already
+	// hold the evaluation at the start step.
+	skipFirstEval bool
+	// ckptEvery is the checkpoint interval in steps; 0 means none.
+	ckptEvery int
+	// best is the best sub-head by label-free loss so far.
+	best checkpoint.Best
+	// stopAt, in tests, stops the run after this many steps as a Stop
+	// would; 0 means never.
+	stopAt int
 }
 
 // trainerActor owns the model. It takes the batches that the perturber
@@ -42,6 +55,7 @@ type trainerActor struct {
 	waiting   bool
 	stopped   bool
 	finished  bool
+	lastSnap  int // step of the last snapshot, -1 for none
 }
 
 // Receive handles *BatchReady, *Stop and the trainer's own runStep.
@@ -49,8 +63,8 @@ func (a *trainerActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.buffer = map[int]*perturber.Batch{}
-		a.next = a.start
-		if a.evalAt(a.next) {
+		a.next, a.lastSnap = a.start, a.start
+		if a.evalAt(a.next) && !a.skipFirstEval {
 			a.evaluate(ctx, false)
 		}
 		a.schedule(ctx)
@@ -118,6 +132,12 @@ func (a *trainerActor) onRunStep(ctx actor.Context) {
 	}
 	a.next++
 	ctx.Send(a.loader, &Credit{Consumed: a.next})
+	if a.next == a.stopAt {
+		a.stopped = true
+	}
+	if a.ckptEvery > 0 && a.next%a.ckptEvery == 0 {
+		a.snapshot(ctx, "interval")
+	}
 	if a.evalAt(a.next) {
 		a.evaluate(ctx, a.next == end)
 		if a.next == end {
@@ -165,6 +185,31 @@ func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
 		Epoch: float64(a.next) / float64(a.sched.StepsPerEpoch()), Final: final,
 		Head: "B", K: a.k, Indices: idx, Preds: c.Assign, Losses: losses,
 		Duration: time.Since(start)})
+	a.noteLosses(ctx, losses)
+}
+
+// noteLosses keeps the sub-head with the lowest label-free loss and takes
+// a snapshot when an evaluation after some training improves on it.
+func (a *trainerActor) noteLosses(ctx actor.Context, losses []float64) {
+	s := argmin(losses)
+	if s < 0 || (a.best.SubHead >= 0 && !(losses[s] < a.best.Loss)) {
+		return
+	}
+	a.best.Head, a.best.SubHead, a.best.Loss, a.best.Step = "B", s, losses[s], a.next
+	if a.next > a.start {
+		a.snapshot(ctx, "best")
+	}
+}
+
+// snapshot hands a copy of the state after a.next steps to the
+// checkpointer, through the evaluator and the reporter (see Snapshot).
+func (a *trainerActor) snapshot(ctx actor.Context, reason string) {
+	if a.next == a.lastSnap {
+		return
+	}
+	a.lastSnap = a.next
+	st := snapshot(a.model, a.cfg, a.sched, a.next, a.best)
+	ctx.Send(a.evaluator, &Snapshot{State: st, Reason: reason})
 }
 
 func (a *trainerActor) finish(ctx actor.Context, err error) {
@@ -172,5 +217,11 @@ func (a *trainerActor) finish(ctx actor.Context, err error) {
 		return
 	}
 	a.finished = true
+	reason := "end"
+	if a.stopped || err != nil {
+		reason = "stop"
+	}
+	// After a failed step the model still holds the last good state.
+	a.snapshot(ctx, reason)
 	ctx.Send(a.evaluator, &TrainingDone{Steps: a.next, Interrupted: a.stopped, Err: err})
 }

@@ -37,7 +37,7 @@ var runKeys = []string{
 	"train.epochs", "train.max_steps", "train.log_every",
 	"eval.every_steps", "eval.batch_size", "eval.loss_batches", "eval.subset",
 	"pipeline.workers", "pipeline.prefetch",
-	"checkpoint.every_steps", "checkpoint.keep",
+	"checkpoint.every_steps", "checkpoint.keep", "checkpoint.on_error",
 }
 
 // Difference is one config key whose value differs between a checkpoint

@@ -143,8 +143,13 @@ type Pipeline struct {
 
 // Checkpoint configures saving.
 type Checkpoint struct {
-	// EverySteps saves every this many steps; 0 saves only at the end.
+	// EverySteps saves every this many steps; 0 means no interval. A
+	// checkpoint is also saved after each evaluation that improves the
+	// label-free best sub-head, and when the run ends or is stopped.
 	EverySteps int `mapstructure:"every_steps" yaml:"every_steps"`
+	// OnError says what a failed save does: "stop" ends training (the
+	// previous checkpoint stays intact), "continue" logs and goes on.
+	OnError string `mapstructure:"on_error" yaml:"on_error"`
 	// Keep is how many checkpoints are kept.
 	Keep int `mapstructure:"keep" yaml:"keep"`
 }
@@ -189,6 +194,6 @@ func Default() Config {
 		},
 		Eval:       Eval{BatchSize: 700, LossBatches: 20, Subset: 10000},
 		Pipeline:   Pipeline{Workers: 0, Prefetch: 4},
-		Checkpoint: Checkpoint{Keep: 3},
+		Checkpoint: Checkpoint{Keep: 3, OnError: "stop"},
 	}
 }

@@ -31,6 +31,7 @@ func (c Config) Validate() error {
 	ch.atLeast("pipeline.prefetch", c.Pipeline.Prefetch, 1)
 	ch.atLeast("checkpoint.every_steps", c.Checkpoint.EverySteps, 0)
 	ch.atLeast("checkpoint.keep", c.Checkpoint.Keep, 1)
+	ch.oneOf("checkpoint.on_error", c.Checkpoint.OnError, "stop", "continue")
 	return errors.Join(ch.errs...)
 }
 

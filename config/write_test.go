@@ -26,7 +26,7 @@ func unusual() Config {
 	c.Train.MaxSteps = 5
 	c.Eval = Eval{EverySteps: 7, BatchSize: 9, LossBatches: 0}
 	c.Pipeline = Pipeline{Workers: 2, Prefetch: 1}
-	c.Checkpoint = Checkpoint{EverySteps: 11, Keep: 1}
+	c.Checkpoint = Checkpoint{EverySteps: 11, Keep: 1, OnError: "continue"}
 	return c
 }
 

@@ -145,3 +145,21 @@ func ReadMetrics(path string) ([]Record, error) {
 		}
 	}
 }
+
+// RewriteMetrics replaces the file at path, atomically, with exactly recs:
+// a resumed run starts its metrics.jsonl again from its checkpoint's
+// history, so that it reads as the run that was never stopped.
+func RewriteMetrics(path string, recs []Record) error {
+	return writeFileAtomic(path, func(w io.Writer) error {
+		for _, r := range recs {
+			line, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(append(line, '\n')); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
