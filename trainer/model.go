@@ -93,7 +93,9 @@ func (m *Model) Step(head string, x, xp []float32) (StepResult, error) {
 		}
 		i := gr.learnIdx[j]
 		w := m.Params.List[i].Value.Data().([]float32)
-		m.Opt.Update(i, w, g.Data().([]float32))
+		gd := g.Data().([]float32)
+		m.Opt.Update(i, w, gd)
+		clear(gd) // Gorgonia adds each run's gradients into the dual values
 	}
 	return res, nil
 }
