@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"gorgonia.org/tensor"
+
 	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/trainer"
@@ -73,4 +75,19 @@ func restore(m *trainer.Model, st *checkpoint.State) error {
 		copy(o.V[i], st.Adam.V[i])
 	}
 	return nil
+}
+
+// LoadModel builds the model that cfg describes and loads the weights and
+// optimiser state of st into it, for evaluation without training. cfg's
+// model section must be the checkpoint's.
+func LoadModel(cfg config.Config, st *checkpoint.State) (*trainer.Model, error) {
+	pairs := cfg.Train.ImagesPerStep * cfg.Augment.Repeats
+	m, err := trainer.NewModel(cfg, pairs, tensor.Float32, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := restore(m, st); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

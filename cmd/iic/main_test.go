@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/iic-go/iic/loader"
+	"github.com/iic-go/iic/report"
 )
 
 // runCLI runs the command line and returns its exit status and outputs.
@@ -103,5 +105,83 @@ func TestTrainOnSyntheticDataWritesTheRunFolder(t *testing.T) {
 	}
 	if !strings.Contains(out, "lowest loss") || !strings.Contains(out, "sub-head") {
 		t.Errorf("summary table missing:\n%s", out)
+	}
+}
+
+// tinyArgs configure a run on generated digits that takes about a second.
+func tinyArgs(root string) []string {
+	return []string{"--set", "data.dataset=synthetic", "--set", "data.synthetic_size=200",
+		"--set", "model.widths=4,8", "--set", "train.images_per_step=16",
+		"--set", "train.phase_steps=2", "--set", "train.epochs=2",
+		"--set", "eval.loss_batches=1", "--set", "eval.subset=100",
+		"--set", "run.root=" + root, "--set", "run.name=r"}
+}
+
+func TestEvalReproducesTheFinalEvaluationOfARun(t *testing.T) {
+	root := t.TempDir()
+	if code, _, stderr := runCLI(t, append([]string{"train"}, tinyArgs(root)...)...); code != 0 {
+		t.Fatalf("train: exit status %d\n%s", code, stderr)
+	}
+	run := filepath.Join(root, "r")
+	recs, err := report.ReadMetrics(filepath.Join(run, report.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	if last.Kind != report.KindEval {
+		t.Fatalf("last record is %q, want the final evaluation", last.Kind)
+	}
+
+	csvPath, png := filepath.Join(root, "p.csv"), filepath.Join(root, "c.png")
+	code, out, stderr := runCLI(t, "eval", "--checkpoint", run, "--json", "--predict", csvPath,
+		"--confusion", png)
+	if code != 0 {
+		t.Fatalf("eval: exit status %d\n%s", code, stderr)
+	}
+	var res evalResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("eval --json printed %q: %v", out, err)
+	}
+	if res.Step != last.Step || len(res.SubHeads) != len(last.Accuracy) {
+		t.Fatalf("eval at step %d with %d sub-heads, run evaluated step %d with %d",
+			res.Step, len(res.SubHeads), last.Step, len(last.Accuracy))
+	}
+	for i, s := range res.SubHeads {
+		if *s.Accuracy != last.Accuracy[i] || s.Loss != last.SubHeadLoss[i] {
+			t.Errorf("sub-head %d: eval %v / %v, run reported %v / %v", i, *s.Accuracy, s.Loss,
+				last.Accuracy[i], last.SubHeadLoss[i])
+		}
+	}
+	lines, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(lines), "\n"); n != 201 {
+		t.Errorf("predictions have %d lines, want a header and 200 rows", n)
+	}
+	if _, err := os.Stat(png); err != nil {
+		t.Errorf("no confusion matrix: %v", err)
+	}
+}
+
+func TestResumeContinuesARunAndRefusesAnotherModel(t *testing.T) {
+	root := t.TempDir()
+	args := append([]string{"train"}, tinyArgs(root)...)
+	if code, _, stderr := runCLI(t, append(args, "--set", "train.max_steps=3")...); code != 0 {
+		t.Fatalf("train: exit status %d\n%s", code, stderr)
+	}
+	run := filepath.Join(root, "r")
+
+	code, _, stderr := runCLI(t, "train", "--resume", run, "--set", "model.kernel=5")
+	if code != exitUsage || !strings.Contains(stderr, "model.kernel") {
+		t.Fatalf("resume with another kernel: exit status %d\n%s", code, stderr)
+	}
+
+	code, out, stderr := runCLI(t, "train", "--resume", run, "--set", "train.max_steps=0")
+	if code != 0 {
+		t.Fatalf("resume: exit status %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "resuming") || !strings.Contains(out, "12 steps") {
+		t.Fatalf("resume did not continue to step 12:\n%s\n%s", out, stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/iic-go/iic/actors"
+	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/loader"
 )
@@ -34,7 +35,13 @@ func (f *configFlags) register(cmd *cobra.Command) {
 }
 
 func (f *configFlags) load() (config.Config, error) {
-	cfg, err := config.Load(config.LoadOptions{File: f.file, Overrides: f.set})
+	return f.loadOver(nil)
+}
+
+// loadOver resolves the configuration starting from base instead of the
+// defaults when base is not nil.
+func (f *configFlags) loadOver(base *config.Config) (config.Config, error) {
+	cfg, err := config.Load(config.LoadOptions{File: f.file, Overrides: f.set, Base: base})
 	if err != nil {
 		return cfg, &usageError{err: err,
 			hint: "fix the configuration; `iic train --help` lists the keys"}
@@ -45,6 +52,7 @@ func (f *configFlags) load() (config.Config, error) {
 func newTrainCmd() *cobra.Command {
 	var flags configFlags
 	var verbose bool
+	var resume string
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Train IIC; with no flags, the default recipe on MNIST",
@@ -60,25 +68,44 @@ func newTrainCmd() *cobra.Command {
 				level = slog.LevelDebug
 			}
 			log := newLogger(cmd.ErrOrStderr(), level)
-			return train(cmd.Context(), &flags, log, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return train(cmd.Context(), &flags, resume, log, cmd.OutOrStdout(),
+				cmd.ErrOrStderr())
 		},
 	}
 	flags.register(cmd)
+	cmd.Flags().StringVar(&resume, "resume", "",
+		"continue the run in this run folder (or from this checkpoint file)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }
 
-func train(ctx context.Context, flags *configFlags, log *slog.Logger,
+func train(ctx context.Context, flags *configFlags, resume string, log *slog.Logger,
 	out, errOut io.Writer) error {
-	cfg, err := flags.load()
-	if err != nil {
-		return err
+	var st *checkpoint.State
+	var dir string
+	var cfg config.Config
+	var err error
+	if resume != "" {
+		st, dir, err = openResume(resume, log)
+		if err != nil {
+			return err
+		}
+		if cfg, err = flags.loadOver(&st.Config); err != nil {
+			return err
+		}
+		if err := checkpoint.Compatible(st.Config, cfg); err != nil {
+			return &usageError{err: err, hint: "only per-run keys (train.epochs, " +
+				"train.max_steps, eval.*, pipeline.*, checkpoint.*, run.*) may change on resume"}
+		}
+	} else {
+		if cfg, err = flags.load(); err != nil {
+			return err
+		}
+		if dir, err = makeRunDir(cfg.Run); err != nil {
+			return err
+		}
 	}
 	ds, err := loadData(ctx, cfg.Data, cfg.Seed, log)
-	if err != nil {
-		return err
-	}
-	dir, err := makeRunDir(cfg.Run)
 	if err != nil {
 		return err
 	}
@@ -96,7 +123,7 @@ func train(ctx context.Context, flags *configFlags, log *slog.Logger,
 		<-ctx.Done()
 		stop()
 	}()
-	opt := actors.Options{Dir: dir, Log: log}
+	opt := actors.Options{Dir: dir, Log: log, Resume: st}
 	if f, ok := errOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opt.Progress = newBar(f)
 	}
