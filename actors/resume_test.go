@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iic-go/iic/checkpoint"
@@ -86,5 +88,39 @@ func TestRunRefusesACheckpointOfAnotherScheme(t *testing.T) {
 	st.RNG = "something-else/v0"
 	if _, err := runIn(t, dir, c, Options{Resume: st}); err == nil {
 		t.Fatal("resumed a checkpoint of another random scheme")
+	}
+}
+
+func TestAFailedCheckpointSaveStopsOrContinuesAsConfigured(t *testing.T) {
+	for _, onError := range []string{"stop", "continue"} {
+		t.Run("on_error "+onError, func(t *testing.T) {
+			c := tinyRun(2)
+			c.Checkpoint.EverySteps = 4
+			c.Checkpoint.OnError = onError
+			dir := t.TempDir()
+			// A file where the checkpoints folder belongs makes every save fail.
+			blocker := filepath.Join(dir, checkpoint.RunDirName)
+			if err := os.WriteFile(blocker, []byte("not a folder"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := runIn(t, dir, c, Options{})
+			total := c.Train.Epochs * c.Train.PhaseSteps * len(c.Train.Schedule)
+			switch onError {
+			case "stop":
+				if err == nil || !strings.Contains(err.Error(), blocker) {
+					t.Fatalf("error %v, want one naming %s", err, blocker)
+				}
+				if sum.Steps >= total {
+					t.Fatalf("ran all %d steps despite the failed save", sum.Steps)
+				}
+			case "continue":
+				if err != nil || sum.Steps != total {
+					t.Fatalf("error %v after %d of %d steps", err, sum.Steps, total)
+				}
+			}
+			if recs := readRecords(t, dir); len(recs) == 0 {
+				t.Fatal("no metrics written")
+			}
+		})
 	}
 }

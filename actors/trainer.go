@@ -55,7 +55,8 @@ type trainerActor struct {
 	waiting   bool
 	stopped   bool
 	finished  bool
-	lastSnap  int // step of the last snapshot, -1 for none
+	lastSnap  int // step of the last snapshot
+	evaluated int // step of the last evaluation, -1 for none
 }
 
 // Receive handles *BatchReady, *Stop and the trainer's own runStep.
@@ -63,9 +64,12 @@ func (a *trainerActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		a.buffer = map[int]*perturber.Batch{}
-		a.next, a.lastSnap = a.start, a.start
-		if a.evalAt(a.next) && !a.skipFirstEval {
-			a.evaluate(ctx, false)
+		a.next, a.lastSnap, a.evaluated = a.start, a.start, -1
+		if a.skipFirstEval {
+			a.evaluated = a.start
+		}
+		if a.evalAt(a.next) && a.evaluated != a.next {
+			a.evaluate(ctx, a.next == a.sched.TotalSteps())
 		}
 		a.schedule(ctx)
 	case *BatchReady:
@@ -108,7 +112,7 @@ func (a *trainerActor) onRunStep(ctx actor.Context) {
 		a.finish(ctx, nil)
 		return
 	case a.next >= end:
-		if !a.evalAt(end) || end == a.start {
+		if a.evaluated != a.next {
 			a.evaluate(ctx, true)
 		}
 		a.finish(ctx, nil)
@@ -167,6 +171,7 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 // evaluator. Final marks the evaluation at the end of the run, which scores
 // every image.
 func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
+	a.evaluated = a.next
 	start := time.Now()
 	var idx []int
 	if !final {
