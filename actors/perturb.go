@@ -30,12 +30,15 @@ type perturbWorker struct {
 	current *BatchRequest
 	// fault, when set (tests only), may panic to simulate a crash.
 	fault func(step, attempt int)
+	// poison, when set (tests only), may alter a finished batch.
+	poison func(*perturber.Batch)
 }
 
 func newPerturbWorker(images perturber.Images, opts perturber.Options, seed uint64,
-	fault func(step, attempt int)) actor.Producer {
+	fault func(step, attempt int), poison func(*perturber.Batch)) actor.Producer {
 	return func() actor.Actor {
-		return &perturbWorker{images: images, opts: opts, seed: seed, fault: fault}
+		return &perturbWorker{images: images, opts: opts, seed: seed, fault: fault,
+			poison: poison}
 	}
 }
 
@@ -56,6 +59,9 @@ func (w *perturbWorker) onRequest(ctx actor.Context, msg *BatchRequest) {
 		w.fault(msg.Step, msg.Attempt)
 	}
 	b, err := perturber.MakeBatch(w.images, msg.Indices, w.opts, w.seed, msg.Step)
+	if err == nil && w.poison != nil {
+		w.poison(b)
+	}
 	ctx.Send(msg.Trainer, &BatchReady{Batch: b, Step: msg.Step, Duration: time.Since(start),
 		Err: err})
 	w.current = nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +15,9 @@ import (
 	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/loader"
+	"github.com/iic-go/iic/perturber"
 	"github.com/iic-go/iic/report"
+	"github.com/iic-go/iic/trainer"
 )
 
 // runIn runs c on the tiny data set in dir with opt's test hooks.
@@ -123,4 +126,48 @@ func TestAFailedCheckpointSaveStopsOrContinuesAsConfigured(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestANonFiniteLossStopsWithTheLastGoodStateOrIsSkipped(t *testing.T) {
+	const bad = 6
+	poison := func(b *perturber.Batch) {
+		if b.Step == bad {
+			b.XP[0] = float32(math.NaN())
+		}
+	}
+	t.Run("stops and checkpoints the last good state", func(t *testing.T) {
+		dir := t.TempDir()
+		sum, err := runIn(t, dir, tinyRun(2), Options{poison: poison})
+		if !errors.Is(err, trainer.ErrNonFinite) || !strings.Contains(err.Error(), "step 6") ||
+			!strings.Contains(err.Error(), "sub-head") {
+			t.Fatalf("error %v, want a non-finite loss at step 6 naming the sub-head", err)
+		}
+		if sum.Steps != bad {
+			t.Fatalf("%d steps done, want %d", sum.Steps, bad)
+		}
+		st, _, _, err := checkpoint.Resolve(dir)
+		if err != nil || st.Step != bad {
+			t.Fatalf("checkpoint %v at step %v, want step %d", err, st, bad)
+		}
+		for _, p := range st.Params {
+			for _, v := range p.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("checkpointed %s holds %v", p.Name, v)
+				}
+			}
+		}
+	})
+	t.Run("skips the batch when configured", func(t *testing.T) {
+		c := tinyRun(2)
+		c.Train.SkipNonFinite = true
+		sum, err := runIn(t, t.TempDir(), c, Options{poison: poison})
+		if err != nil || sum.Steps != c.Train.Epochs*c.Train.PhaseSteps*2 {
+			t.Fatalf("error %v after %d steps", err, sum.Steps)
+		}
+		for _, s := range sum.Final.SubHeads {
+			if math.IsNaN(s.Loss) {
+				t.Fatalf("final sub-head loss is NaN after skipping")
+			}
+		}
+	})
 }

@@ -43,6 +43,8 @@ type Options struct {
 	fault func(step, attempt int)
 	// stopAt, in tests, stops the run after this many steps.
 	stopAt int
+	// poison, in tests, alters batches after the perturber made them.
+	poison func(*perturber.Batch)
 }
 
 // Run trains IIC on ds as cfg says, through the actor pipeline: loader →
@@ -95,7 +97,7 @@ func Run(ctx context.Context, cfg config.Config, ds *loader.Dataset, opt Options
 	images := perturber.Images{Pix: ds.Images, Rows: ds.Rows, Cols: ds.Cols}
 	popts := perturber.OptionsFrom(cfg.Augment)
 	pool := root.Spawn(router.NewRoundRobinPool(cfg.Workers(),
-		actor.WithProducer(newPerturbWorker(images, popts, cfg.Seed, opt.fault))))
+		actor.WithProducer(newPerturbWorker(images, popts, cfg.Seed, opt.fault, opt.poison))))
 
 	setup := trainerSetup{cfg: cfg, model: model, sched: sched, images: images, opts: popts,
 		seed: cfg.Seed, perStep: cfg.Train.ImagesPerStep, start: start,

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -157,6 +158,10 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 	head := a.sched.Head(a.next)
 	start := time.Now()
 	res, err := a.model.Step(head, b.X, b.XP)
+	if errors.Is(err, trainer.ErrNonFinite) && a.cfg.Train.SkipNonFinite {
+		a.log.Warn("batch skipped", "step", a.next, "err", err)
+		err = nil
+	}
 	if err != nil {
 		return fmt.Errorf("step %d: %w", a.next, err)
 	}

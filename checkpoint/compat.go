@@ -34,7 +34,7 @@ var runKeys = []string{
 	"device",
 	"run.root", "run.name",
 	"data.dir",
-	"train.epochs", "train.max_steps", "train.log_every",
+	"train.epochs", "train.max_steps", "train.log_every", "train.skip_nonfinite",
 	"eval.every_steps", "eval.batch_size", "eval.loss_batches", "eval.subset",
 	"pipeline.workers", "pipeline.prefetch",
 	"checkpoint.every_steps", "checkpoint.keep", "checkpoint.on_error",

@@ -57,6 +57,8 @@ func mutate(t *testing.T, v reflect.Value) {
 		v.SetFloat(v.Float()*2 + 1)
 	case reflect.String:
 		v.SetString(v.String() + "x")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
 	case reflect.Slice:
 		v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
 	default:

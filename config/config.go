@@ -115,6 +115,9 @@ type Train struct {
 	MaxSteps int `mapstructure:"max_steps" yaml:"max_steps"`
 	// LogEvery is the interval, in steps, of metrics records.
 	LogEvery int `mapstructure:"log_every" yaml:"log_every"`
+	// SkipNonFinite skips a batch whose loss is NaN or infinite, leaving
+	// the model unchanged, instead of stopping the run (the default).
+	SkipNonFinite bool `mapstructure:"skip_nonfinite" yaml:"skip_nonfinite"`
 }
 
 // Eval configures evaluation (spec §e).
@@ -189,7 +192,7 @@ func Default() Config {
 			Lambda:        1,
 			Schedule:      []string{"B", "B", "A"},
 			PhaseSteps:    130,
-			Epochs:        3,
+			Epochs:        30,
 			LogEvery:      10,
 		},
 		Eval:       Eval{BatchSize: 700, LossBatches: 20, Subset: 10000},

@@ -9,9 +9,10 @@ import (
 	"github.com/iic-go/iic/config"
 )
 
-// Dimension letters used in shape comments: N images in a batch, C
-// channels, S the side of a square feature map, F flattened features, H
-// sub-heads and K clusters per sub-head.
+// Dimension letters used in shape comments: N images in a batch (pairs in
+// a training step), M images through the trunk at once (2N in train and
+// loss graphs: both views), C channels, S the side of a square feature map,
+// F flattened features, H sub-heads and K clusters per sub-head.
 
 // graphKind says what a graph computes.
 type graphKind int
@@ -30,70 +31,85 @@ const (
 // graph is one compiled Gorgonia program over the shared parameters. The
 // model keeps one per head for training (Grad needs every learnable to reach
 // the loss, engine-notes), one for loss estimates and one per evaluation
-// batch size. Batch norm always normalises with the statistics of the
-// current batch (spec §c.1, h.5), separately for each view.
+// batch size. Train and loss graphs run both views through the trunk as one
+// batch of 2N images, x's then x′'s; batch norm always normalises with the
+// statistics of the current batch (spec §c.1, h.5), separately for each
+// view. Every op is one of the trainer's own (ops_trunk.go, ops_head.go,
+// lossop.go), writing into buffers of the model's arena.
 type graph struct {
-	g      *G.ExprGraph
-	vm     G.VM
-	x1, x2 *G.Node // [N, 1, S, S]
-	loss   *G.Node
-	lossOp *headLossOp
-	learn  []*G.Node // learnables, parallel to learnIdx
+	g  *G.ExprGraph
+	vm G.VM
+	// x is the input node, [1, M, S, S] in the trunk's channel-major layout
+	// (for one channel the same as [M, 1, S, S]); input is its value.
+	x     *G.Node
+	input *tensor.Dense
+	// views is 2 for train and loss graphs, 1 for eval graphs; n is the
+	// number of images per view.
+	views, n int
+	loss     *G.Node
+	lossOp   *headLossOp
+	learn    []*G.Node // learnables, parallel to learnIdx
 	// learnIdx indexes Params.List for each learnable of this graph.
 	learnIdx []int
 	// logits are the eval graph's pre-bias logits per head, [N, H·K].
 	logits map[string]*G.Node
 }
 
-// buildGraph compiles a graph of the given kind for batches of n images.
-// head names the head for train and loss graphs. Graph construction uses
-// G.Must inside; a panic there is a programming error turned into an error.
+// buildGraph compiles a graph of the given kind for batches of n images
+// per view. head names the head for train and loss graphs. Buffers come
+// from ar.
 func buildGraph(p *Params, m config.Model, lambda float64, kind graphKind, head string,
-	n, side int) (gr *graph, err error) {
+	n, side int, ar *arena) (*graph, error) {
+	switch dt := p.List[0].Value.Dtype(); dt {
+	case tensor.Float32:
+		return buildGraphOf[float32](p, m, lambda, kind, head, n, side, ar)
+	case tensor.Float64:
+		return buildGraphOf[float64](p, m, lambda, kind, head, n, side, ar)
+	default:
+		return nil, fmt.Errorf("build %v graph: unsupported dtype %v", kind, dt)
+	}
+}
+
+// buildGraphOf builds the graph for element type T. Graph construction
+// uses G.Must inside; a panic there is a programming error turned into an
+// error.
+func buildGraphOf[T float](p *Params, m config.Model, lambda float64, kind graphKind,
+	head string, n, side int, ar *arena) (gr *graph, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("build %v graph for head %q: %v", kind, head, r)
 		}
 	}()
 	dt := p.List[0].Value.Dtype()
-	gr = &graph{g: G.NewGraph(), logits: map[string]*G.Node{}}
-	nodes := make(map[int]*G.Node)
-	node := func(i int) *G.Node {
-		if v, ok := nodes[i]; ok {
-			return v
-		}
-		q := p.List[i]
-		v := G.NewTensor(gr.g, dt, q.Value.Dims(), G.WithShape(q.Value.Shape().Clone()...),
-			G.WithName(q.Name), G.WithValue(q.Value))
-		nodes[i] = v
-		gr.learn = append(gr.learn, v)
-		gr.learnIdx = append(gr.learnIdx, i)
-		return v
+	gr = &graph{g: G.NewGraph(), logits: map[string]*G.Node{}, views: 2, n: n}
+	if kind == evalGraph {
+		gr.views = 1
 	}
-	input := func(name string) *G.Node {
-		return G.NewTensor(gr.g, dt, 4, G.WithShape(n, 1, side, side), G.WithName(name))
-	}
+	node := gr.paramNodes(p)
 
-	gr.x1 = input("x")
-	f1 := trunk(gr.x1, m, node, p.Features)
+	batch := gr.views * n
+	gr.input, _ = arenaTensor[T](ar, "input", 1, batch, side, side)
+	gr.x = G.NewTensor(gr.g, dt, 4, G.WithShape(1, batch, side, side), G.WithName("x"),
+		G.WithValue(gr.input))
+	f := trunk[T](gr.x, m, node, p, gr.views, ar, kind == trainGraph)
 	if kind == evalGraph {
 		for hi, h := range []string{"A", "B"} {
 			w := node(headIndex(p, hi))
-			gr.logits[h] = G.Must(G.Mul(f1, w))
+			lin := newLinearOp[T](ar, "logits"+h, batch, p.Features, w.Shape()[1])
+			gr.logits[h] = G.Must(G.ApplyOp(lin, f, w))
 		}
 		gr.vm = G.NewTapeMachine(gr.g)
 		return gr, nil
 	}
 
-	gr.x2 = input("xp")
-	f2 := trunk(gr.x2, m, node, p.Features)
 	wi := headIndex(p, map[string]int{"A": 0, "B": 1}[head])
 	w, b := node(wi), node(wi+1)
 	k := map[string]int{"A": m.KA, "B": m.KB}[head]
-	a1 := G.Must(G.Mul(f1, w)) // [N, H·K]
-	a2 := G.Must(G.Mul(f2, w))
+	lin := newLinearOp[T](ar, "logits"+head, batch, p.Features, m.SubHeads*k)
+	a := G.Must(G.ApplyOp(lin, f, w)) // [2N, H·K]
+	mustShape(a, batch, m.SubHeads*k)
 	gr.lossOp = newHeadLossOp(n, m.SubHeads, k, lambda, kind == trainGraph)
-	gr.loss = G.Must(G.ApplyOp(gr.lossOp, a1, a2, b))
+	gr.loss = G.Must(G.ApplyOp(gr.lossOp, a, b))
 	if kind == lossGraph {
 		gr.vm = G.NewTapeMachine(gr.g)
 		return gr, nil
@@ -105,41 +121,97 @@ func buildGraph(p *Params, m config.Model, lambda float64, kind graphKind, head 
 	return gr, nil
 }
 
-// trunk applies ClusterNet's conv trunk to x [N, 1, S, S] and returns the
-// flattened features [N, F]: per layer conv (same padding, no bias), batch
-// norm, ReLU, and a 2×2 max-pool after all but the last layer.
-func trunk(x *G.Node, m config.Model, node func(int) *G.Node, features int) *G.Node {
-	pad := m.Kernel / 2
-	h := x
-	for l, w := range m.Widths {
-		kern := node(3 * l)
-		h = G.Must(G.Conv2d(h, kern, tensor.Shape{m.Kernel, m.Kernel},
-			[]int{pad, pad}, []int{1, 1}, []int{1, 1}))
-		h, _, _, _ = mustBN(G.BatchNorm(h, node(3*l+1), node(3*l+2), 0.9, m.BNEpsilon))
-		h = G.Must(G.Rectify(h))
-		if l < len(m.Widths)-1 {
-			h = G.Must(G.MaxPool2D(h, tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2}))
+// paramNodes returns a function that gives the node of parameter i of p,
+// creating it, as a learnable of gr, on first use.
+func (gr *graph) paramNodes(p *Params) func(int) *G.Node {
+	nodes := make(map[int]*G.Node)
+	return func(i int) *G.Node {
+		if v, ok := nodes[i]; ok {
+			return v
 		}
-		mustShape(h, -1, w, -1, -1)
+		q := p.List[i]
+		v := G.NewTensor(gr.g, q.Value.Dtype(), q.Value.Dims(),
+			G.WithShape(q.Value.Shape().Clone()...), G.WithName(q.Name), G.WithValue(q.Value))
+		nodes[i] = v
+		gr.learn = append(gr.learn, v)
+		gr.learnIdx = append(gr.learnIdx, i)
+		return v
 	}
-	n := x.Shape()[0]
-	out := G.Must(G.Reshape(h, tensor.Shape{n, features}))
-	mustShape(out, n, features)
+}
+
+// trunk applies ClusterNet's conv trunk to x [1, M, S, S] and returns the
+// flattened features [M, F]: per layer conv (same padding, no bias), and
+// batch norm, ReLU and (after all but the last layer) a 2×2 max-pool in one
+// op.
+// Batch norm takes its statistics over each of the views' equal parts of
+// the batch. With train set it sizes the gradient buffers (gradNames).
+func trunk[T float](x *G.Node, m config.Model, node func(int) *G.Node, p *Params, views int,
+	ar *arena, train bool) *G.Node {
+	batch, side := x.Shape()[1], x.Shape()[2]
+	grads := gradNames(len(m.Widths))
+	if train {
+		for _, name := range []string{gradBuffer(0), gradBuffer(1)} {
+			arenaSlice[T](ar, name, m.Widths[0]*batch*side*side)
+		}
+	}
+	h, in := x, 1
+	for l, w := range m.Widths {
+		key := fmt.Sprintf("l%d.", l)
+		g := convGeom{cin: in, cout: w, k: m.Kernel, m: batch, s: side}
+		conv := newConvOp[T](ar, key+"conv", g, l > 0)
+		conv.gradName = grads[key+"conv"]
+		h = G.Must(G.ApplyOp(conv, h, node(3*l)))
+		mustShape(h, w, batch, side, side)
+		bg := bnGeom{c: w, size: batch * side * side, groups: views, eps: m.BNEpsilon}
+		pool := l < len(m.Widths)-1
+		bn := newBNReLUOp[T](ar, key+"bn", bg, w, batch, side, pool)
+		bn.gradName = grads[key+"bn"]
+		h = G.Must(G.ApplyOp(bn, h, node(3*l+1), node(3*l+2)))
+		if pool {
+			side /= 2
+		}
+		mustShape(h, w, batch, side, side)
+		in = w
+	}
+	feat := newFeaturesOp[T](ar, "features", in, batch, side, false)
+	feat.gradName = grads["features"]
+	out := G.Must(G.ApplyOp(feat, h))
+	mustShape(out, batch, p.Features)
 	return out
 }
+
+// gradNames names the buffer of each trunk op's input gradient, by op key.
+// Backward, those gradients form one chain (features, then per layer from
+// the last: batch norm with pooling, conv), each read only by the next op of the
+// chain, so they alternate between two buffers of the largest size. The
+// conv's weight gradient, which reads the same incoming gradient as its
+// input gradient, is ordered before it (convOp.SymDiff).
+func gradNames(layers int) map[string]string {
+	names := map[string]string{}
+	pos := 0
+	next := func(key string) {
+		names[key] = gradBuffer(pos)
+		pos++
+	}
+	next("features")
+	for l := layers - 1; l >= 0; l-- {
+		key := fmt.Sprintf("l%d.", l)
+		next(key + "bn")
+		if l > 0 {
+			next(key + "conv")
+		}
+	}
+	return names
+}
+
+// gradBuffer is the name of the gradient buffer at position pos of the
+// backward chain.
+func gradBuffer(pos int) string { return fmt.Sprintf("grad.%d", pos%2) }
 
 // headIndex returns the index in Params.List of the weight of the head at
 // ordinal (0 for A, 1 for B); its bias follows it.
 func headIndex(p *Params, ordinal int) int {
 	return len(p.List) - 4 + 2*ordinal
-}
-
-func mustBN(y, g, b *G.Node, op *G.BatchNormOp, err error) (*G.Node, *G.Node, *G.Node,
-	*G.BatchNormOp) {
-	if err != nil {
-		panic(err)
-	}
-	return y, g, b, op
 }
 
 // mustShape panics (caught by buildGraph) when n's shape differs from dims;

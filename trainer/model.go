@@ -17,7 +17,9 @@ import (
 
 // Model is ClusterNet with its optimiser. It is not safe for concurrent use:
 // Gorgonia's tape machines lock their OS thread and keep state between runs,
-// so one goroutine owns a Model.
+// and its graphs share one set of buffers, so one goroutine owns a Model.
+// Memory is allocated when a graph is first used (per head, and per
+// evaluation batch size) and reused by every later step.
 type Model struct {
 	cfg    config.Model
 	lambda float64
@@ -31,6 +33,7 @@ type Model struct {
 
 	graphs map[string]*graph // train and loss graphs, by kind and head
 	eval   map[int]*graph    // eval graphs, by batch size
+	ar     *arena            // buffers shared by the graphs
 }
 
 // StepResult is what one training step reports.
@@ -60,7 +63,7 @@ func NewModel(c config.Config, pairs int, dt tensor.Dtype, seed uint64) (*Model,
 	return &Model{
 		cfg: c.Model, lambda: t.Lambda, side: c.Augment.InputSize, pairs: pairs,
 		Params: p, Opt: NewAdam(t.LR, t.Beta1, t.Beta2, t.Eps, sizes),
-		graphs: map[string]*graph{}, eval: map[int]*graph{},
+		graphs: map[string]*graph{}, eval: map[int]*graph{}, ar: newArena(),
 	}, nil
 }
 
@@ -82,7 +85,8 @@ func (m *Model) Step(head string, x, xp []float32) (StepResult, error) {
 	}
 	for s, l := range res.SubHeads {
 		if math.IsNaN(l) || math.IsInf(l, 0) {
-			return res, fmt.Errorf("head %s sub-head %d: loss is %v", head, s, l)
+			return res, fmt.Errorf("head %s sub-head %d: loss is %v: %w", head, s, l,
+				ErrNonFinite)
 		}
 	}
 
@@ -93,9 +97,7 @@ func (m *Model) Step(head string, x, xp []float32) (StepResult, error) {
 		}
 		i := gr.learnIdx[j]
 		w := m.Params.List[i].Value.Data().([]float32)
-		gd := g.Data().([]float32)
-		m.Opt.Update(i, w, gd)
-		clear(gd) // Gorgonia adds each run's gradients into the dual values
+		m.Opt.Update(i, w, g.Data().([]float32))
 	}
 	return res, nil
 }
@@ -123,7 +125,8 @@ func (m *Model) Predict(x []float32, n int) (map[string][]float32, error) {
 	gr := m.eval[n]
 	if gr == nil {
 		var err error
-		if gr, err = buildGraph(m.Params, m.cfg, m.lambda, evalGraph, "", n, m.side); err != nil {
+		if gr, err = buildGraph(m.Params, m.cfg, m.lambda, evalGraph, "", n, m.side,
+			m.ar); err != nil {
 			return nil, err
 		}
 		m.eval[n] = gr
@@ -135,24 +138,38 @@ func (m *Model) Predict(x []float32, n int) (map[string][]float32, error) {
 	out := map[string][]float32{}
 	for hi, h := range []string{"A", "B"} {
 		k := []int{m.cfg.KA, m.cfg.KB}[hi]
-		z := append([]float32(nil), gr.logits[h].Value().Data().([]float32)...)
-		b := m.Params.List[headIndex(m.Params, hi)+1].Value.Data().([]float32)
-		probs := make([]float32, len(z))
-		for s := range m.cfg.SubHeads {
-			sub := make([]float32, n*k)
-			for i := range n {
-				for c := range k {
-					sub[i*k+c] = z[i*len(b)+s*k+c] + b[s*k+c]
-				}
-			}
-			p := Softmax(sub, n, k)
-			for i := range n {
-				copy(probs[i*len(b)+s*k:i*len(b)+(s+1)*k], p[i*k:(i+1)*k])
-			}
+		bias := m.Params.List[headIndex(m.Params, hi)+1].Value
+		b, err := float64s(make([]float64, bias.Shape().TotalSize()), bias)
+		if err != nil {
+			return nil, err
 		}
-		out[h] = probs
+		z, err := float64s(make([]float64, n*len(b)), gr.logits[h].Value())
+		if err != nil {
+			return nil, err
+		}
+		out[h] = headProbs(z, b, n, k)
 	}
 	return out, nil
+}
+
+// headProbs returns, for logits z [n, H·K] without bias and the bias b
+// [H·K], the softmax of z + b over each sub-head's K columns, [n, H·K].
+func headProbs(z, b []float64, n, k int) []float32 {
+	hk := len(b)
+	probs := make([]float32, n*hk)
+	row, p := make([]float64, k), make([]float64, k)
+	for i := range n {
+		for s := 0; s < hk; s += k {
+			for c := range k {
+				row[c] = z[i*hk+s+c] + b[s+c]
+			}
+			softmaxRows(row, p, 1, k)
+			for c := range k {
+				probs[i*hk+s+c] = float32(p[c])
+			}
+		}
+	}
+	return probs
 }
 
 func (m *Model) graphFor(head string, kind graphKind) (*graph, error) {
@@ -163,7 +180,7 @@ func (m *Model) graphFor(head string, kind graphKind) (*graph, error) {
 	if gr := m.graphs[key]; gr != nil {
 		return gr, nil
 	}
-	gr, err := buildGraph(m.Params, m.cfg, m.lambda, kind, head, m.pairs, m.side)
+	gr, err := buildGraph(m.Params, m.cfg, m.lambda, kind, head, m.pairs, m.side, m.ar)
 	if err != nil {
 		return nil, err
 	}
@@ -171,34 +188,78 @@ func (m *Model) graphFor(head string, kind graphKind) (*graph, error) {
 	return gr, nil
 }
 
-// run binds the inputs, []float32 or (in tests) []float64, and runs the
-// graph's machine once.
+// run copies the inputs, []float32 or (in tests) []float64, into the
+// graph's input tensor, x then xp, and runs the graph's machine once.
+// Gorgonia adds each run's gradients into the learnables' dual values, so
+// run clears those first: a step's gradients are its own.
 func (m *Model) run(gr *graph, x, xp any) error {
-	bind := func(n *G.Node, data any) error {
-		size := 0
-		switch d := data.(type) {
-		case []float32:
-			size = len(d)
-		case []float64:
-			size = len(d)
+	views := []any{x, xp}[:gr.views]
+	per := gr.input.Shape().TotalSize() / gr.views
+	for v, data := range views {
+		if err := copyView(gr.input.Data(), data, v*per, per); err != nil {
+			return fmt.Errorf("input %d of %d images of side %d: %w", v, gr.n, m.side, err)
 		}
-		if size != n.Shape().TotalSize() {
-			return fmt.Errorf("input %s: %d values, want %d for shape %v", n.Name(), size,
-				n.Shape().TotalSize(), n.Shape())
-		}
-		return G.Let(n, tensor.New(tensor.WithShape(n.Shape().Clone()...),
-			tensor.WithBacking(data)))
 	}
-	if err := bind(gr.x1, x); err != nil {
-		return err
-	}
-	if gr.x2 != nil {
-		if err := bind(gr.x2, xp); err != nil {
-			return err
+	for _, n := range gr.learn {
+		if g, err := n.Grad(); err == nil && g != nil {
+			if err := zero(g); err != nil {
+				return err
+			}
 		}
 	}
 	if err := gr.vm.RunAll(); err != nil {
 		return fmt.Errorf("run graph: %w", err)
+	}
+	return nil
+}
+
+// copyView copies src into dst[off:off+n]; both must hold the same element
+// type and src exactly n values.
+func copyView(dst, src any, off, n int) error {
+	switch d := dst.(type) {
+	case []float32:
+		if s, ok := src.([]float32); ok && len(s) == n {
+			copy(d[off:off+n], s)
+			return nil
+		}
+	case []float64:
+		switch s := src.(type) {
+		case []float64:
+			if len(s) == n {
+				copy(d[off:off+n], s)
+				return nil
+			}
+		case []float32:
+			if len(s) == n {
+				for i, v := range s {
+					d[off+i] = float64(v)
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("got %T of %d values, want %T of %d", src, lenOf(src), dst, n)
+}
+
+func lenOf(v any) int {
+	switch d := v.(type) {
+	case []float32:
+		return len(d)
+	case []float64:
+		return len(d)
+	}
+	return 0
+}
+
+// zero clears a gradient value in place.
+func zero(v G.Value) error {
+	switch d := v.Data().(type) {
+	case []float32:
+		clear(d)
+	case []float64:
+		clear(d)
+	default:
+		return fmt.Errorf("clear gradient: unsupported value %T", v.Data())
 	}
 	return nil
 }

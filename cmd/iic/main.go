@@ -61,7 +61,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTrainCmd(), newEvalCmd(), newDataCmd(), newVersionCmd())
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newDataCmd(), newVersionCmd(), newBenchCmd())
 	return root
 }
 
