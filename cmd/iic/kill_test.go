@@ -43,12 +43,7 @@ func TestAKilledRunResumesToTheSameResults(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	delay := time.Duration(rand.New(rand.NewPCG(seed, 1)).IntN(400)) * time.Millisecond
 	t.Logf("SIGKILL %v after the first checkpoint (seed %d)", delay, seed)
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childArgsEnv+"="+
-		strings.Join(append([]string{"train"}, args("killed")...), "\x1f"))
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child := startChild(t, args("killed"))
 	killed := filepath.Join(root, "killed")
 	waitForCheckpoint(t, filepath.Join(killed, checkpoint.RunDirName))
 	time.Sleep(delay)
@@ -95,4 +90,71 @@ func waitForCheckpoint(t *testing.T, dir string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("no checkpoint in %s after a minute", dir)
+}
+
+// startChild runs `iic train` with args in a child process.
+func startChild(t *testing.T, args []string) *exec.Cmd {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), childArgsEnv+"="+
+		strings.Join(append([]string{"train"}, args...), "\x1f"))
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return child
+}
+
+func TestSignalsCheckpointAndExit(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run("on "+sig.String(), func(t *testing.T) {
+			root := t.TempDir()
+			args := append(tinyArgs(root), "--set", "train.epochs=1000",
+				"--set", "checkpoint.every_steps=3")
+			child := startChild(t, args)
+			ckpts := filepath.Join(root, "r", checkpoint.RunDirName)
+			waitForCheckpoint(t, ckpts)
+			if err := child.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := child.Wait()
+			if code := child.ProcessState.ExitCode(); code != exitInterrupted {
+				t.Fatalf("exit status %d (%v), want %d", code, err, exitInterrupted)
+			}
+			st, _, problems, err := checkpoint.Resolve(filepath.Join(root, "r"))
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("after the signal: %v %v", err, problems)
+			}
+			recs, err := report.ReadMetrics(filepath.Join(root, "r", report.MetricsFile))
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("metrics: %v, %d records", err, len(recs))
+			}
+			if last := recs[len(recs)-1]; last.Step > st.Step {
+				t.Fatalf("metrics reach step %d, the stop checkpoint only %d", last.Step, st.Step)
+			}
+		})
+	}
+}
+
+func TestASecondInterruptExitsAtOnceLeavingNoBrokenCheckpoint(t *testing.T) {
+	root := t.TempDir()
+	args := append(tinyArgs(root), "--set", "train.epochs=1000",
+		"--set", "checkpoint.every_steps=1", "--set", "checkpoint.keep=1000")
+	child := startChild(t, args)
+	ckpts := filepath.Join(root, "r", checkpoint.RunDirName)
+	waitForCheckpoint(t, ckpts)
+	_ = child.Process.Signal(syscall.SIGINT)
+	_ = child.Process.Signal(syscall.SIGINT) // the second one may end the process at once
+	_ = child.Wait()
+	paths, err := (checkpoint.Store{Dir: ckpts}).List()
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("checkpoints: %v, %d files", err, len(paths))
+	}
+	for _, p := range paths {
+		if _, err := checkpoint.Load(p); err != nil {
+			t.Errorf("checkpoint left broken: %v", err)
+		}
+	}
+	if _, _, _, err := checkpoint.Resolve(filepath.Join(root, "r")); err != nil {
+		t.Fatalf("no intact checkpoint to resume from: %v", err)
+	}
 }

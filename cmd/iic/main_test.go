@@ -185,3 +185,71 @@ func TestResumeContinuesARunAndRefusesAnotherModel(t *testing.T) {
 		t.Fatalf("resume did not continue to step 12:\n%s\n%s", out, stderr)
 	}
 }
+
+func TestEachDataProblemNamesTheFileWithStatusTwo(t *testing.T) {
+	type edit func(t *testing.T, dir string)
+	patch := func(name string, off int, b ...byte) edit {
+		return func(t *testing.T, dir string) {
+			path := filepath.Join(dir, name)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(data[off:], b)
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cases := []struct {
+		name string
+		file string
+		edit edit
+		want string
+	}{
+		{"a wrong magic number", "train-images-idx3-ubyte",
+			patch("train-images-idx3-ubyte", 2, 0x08, 0x01), "magic"},
+		{"wrong dimensions", "train-images-idx3-ubyte",
+			patch("train-images-idx3-ubyte", 11, 27), "27"},
+		{"a label out of range", "t10k-labels-idx1-ubyte",
+			patch("t10k-labels-idx1-ubyte", 8, 42), "42"},
+		{"counts that differ", "t10k-labels-idx1-ubyte",
+			patch("t10k-labels-idx1-ubyte", 7, 99), "99"},
+		{"an empty file", "train-labels-idx1-ubyte", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte"), nil,
+				0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "empty"},
+		{"a missing file", "t10k-images-idx3-ubyte", func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, "t10k-images-idx3-ubyte")); err != nil {
+				t.Fatal(err)
+			}
+		}, "t10k-images"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ds := loader.Synthetic(50, 1)
+			for _, prefix := range []string{"train", "t10k"} {
+				if err := loader.WriteIDX(dir, ds, prefix, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tc.edit(t, dir)
+			code, _, stderr := runCLI(t, "train", "--set", "data.dir="+dir,
+				"--set", "run.root="+t.TempDir())
+			if code != exitUsage {
+				t.Fatalf("exit status %d, want %d\n%s", code, exitUsage, stderr)
+			}
+			for _, w := range []string{tc.file, tc.want, "hint:", "iic data"} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not mention %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "goroutine ") {
+				t.Errorf("stderr holds a panic trace:\n%s", stderr)
+			}
+		})
+	}
+}
