@@ -35,6 +35,9 @@ type Summary struct {
 	Final *evaluator.Report
 	// FinalStep is the step Final was made at.
 	FinalStep int
+	// DataWait is the time the trainer waited for batches, and Wall the
+	// time from the pipeline's start to its end, in this attempt.
+	DataWait, Wall time.Duration
 }
 
 // reporter writes metrics.jsonl and curve.png, logs evaluations and drives
@@ -55,6 +58,7 @@ type reporter struct {
 	start   time.Time
 	last    time.Time // of the last step record
 	lastLog time.Time // of the last progress log line
+	last0   time.Time // when this attempt started
 	acc     []StepDone
 	summary Summary
 	err     error
@@ -89,7 +93,8 @@ func (r *reporter) Receive(ctx actor.Context) {
 }
 
 func (r *reporter) onStarted() {
-	r.start = time.Now().Add(-r.timeOffset)
+	r.last0 = time.Now()
+	r.start = r.last0.Add(-r.timeOffset)
 	r.last, r.lastLog = time.Now(), time.Now()
 	w, err := report.OpenMetrics(filepath.Join(r.dir, "metrics.jsonl"))
 	if err != nil {
@@ -105,6 +110,7 @@ func (r *reporter) onStep(msg *StepDone) {
 	}
 	r.acc = append(r.acc, *msg)
 	r.summary.Steps = msg.Step + 1
+	r.summary.DataWait += msg.Wait
 	if (msg.Step+1)%r.logEvery == 0 || msg.Step+1 == r.total {
 		r.flushSteps()
 	}
@@ -226,6 +232,7 @@ func (r *reporter) onDone(ctx actor.Context, msg *TrainingDone) {
 		}
 	}
 	r.summary.Interrupted = msg.Interrupted
+	r.summary.Wall = time.Since(r.last0)
 	ctx.Send(r.checkpointer, &reportDone{result{summary: r.summary,
 		err: errors.Join(msg.Err, r.err)}})
 }

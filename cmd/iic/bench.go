@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"gorgonia.org/tensor"
 
+	"github.com/iic-go/iic/actors"
 	"github.com/iic-go/iic/config"
 	"github.com/iic-go/iic/loader"
 	"github.com/iic-go/iic/perturber"
@@ -32,6 +35,8 @@ type benchOptions struct {
 	workers    int
 	evalBatch  int
 	jsonOutput bool
+	// pipelineSteps is the length of the pipeline run; 0 skips it.
+	pipelineSteps int
 }
 
 func newBenchCmd() *cobra.Command {
@@ -72,6 +77,8 @@ func newBenchCmd() *cobra.Command {
 	f.IntVar(&o.workers, "workers", 0, "perturber pool size; 0 means one per CPU")
 	f.IntVar(&o.evalBatch, "eval-batch", 700, "evaluation batch size")
 	f.BoolVar(&o.jsonOutput, "json", false, "print the results as JSON")
+	f.IntVar(&o.pipelineSteps, "pipeline-steps", 300,
+		"steps of the default recipe through the actor pipeline, for the data wait; 0 skips")
 	return cmd
 }
 
@@ -84,10 +91,20 @@ type benchReport struct {
 	CPUs       int           `json:"cpus"`
 	GOMAXPROCS int           `json:"gomaxprocs"`
 	Recipes    []recipeBench `json:"recipes"`
-	// DataWaitFraction is the share of wall time the trainer waits for
-	// batches in a real pipeline run. It needs a run through package
-	// actors, which this command does not start yet: always null for now.
-	DataWaitFraction *float64 `json:"data_wait_fraction"`
+	// Pipeline is a short run of the default recipe through the actor
+	// pipeline on generated digits; null with --pipeline-steps 0.
+	Pipeline *pipelineBench `json:"pipeline"`
+}
+
+// pipelineBench is what a real pipeline run measures.
+type pipelineBench struct {
+	Steps   int     `json:"steps"`
+	Workers int     `json:"workers"`
+	Seconds float64 `json:"seconds"`
+	// DataWaitFraction is the share of the run's wall time the trainer
+	// spent waiting for batches.
+	DataWaitFraction float64 `json:"data_wait_fraction"`
+	ImagesSec        float64 `json:"images_per_second"`
 }
 
 // recipeBench holds the numbers of one recipe.
@@ -146,7 +163,42 @@ func runBench(o benchOptions, progress io.Writer) (*benchReport, error) {
 		}
 		rep.Recipes = append(rep.Recipes, *r)
 	}
+	if o.pipelineSteps > 0 {
+		fmt.Fprintf(progress, "bench: pipeline run of %d steps...\n", o.pipelineSteps)
+		p, err := benchPipeline(o)
+		if err != nil {
+			return nil, fmt.Errorf("bench pipeline: %w", err)
+		}
+		rep.Pipeline = p
+	}
 	return rep, nil
+}
+
+// benchPipeline trains the default recipe for o.pipelineSteps steps through
+// the actors on generated digits and measures how long the trainer waited
+// for data.
+func benchPipeline(o benchOptions) (*pipelineBench, error) {
+	cfg := config.Default()
+	cfg.Data.Dataset, cfg.Data.SyntheticSize = "synthetic", 5000
+	cfg.Train.MaxSteps = o.pipelineSteps
+	cfg.Pipeline.Workers = o.workers
+	cfg.Eval.Subset, cfg.Eval.LossBatches = 0, 1
+	dir, err := os.MkdirTemp("", "iic-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ds := loader.Synthetic(cfg.Data.SyntheticSize, cfg.Seed)
+	sum, err := actors.Run(context.Background(), cfg, ds, actors.Options{Dir: dir, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	pairs := cfg.Train.ImagesPerStep * cfg.Augment.Repeats
+	return &pipelineBench{Steps: sum.Steps, Workers: cfg.Workers(),
+		Seconds:          sum.Wall.Seconds(),
+		DataWaitFraction: sum.DataWait.Seconds() / sum.Wall.Seconds(),
+		ImagesSec:        float64(2*pairs*sum.Steps) / sum.Wall.Seconds()}, nil
 }
 
 // benchRecipe returns the configuration of a named recipe.
@@ -370,7 +422,12 @@ func printBench(out io.Writer, rep *benchReport) {
 	}
 	fmt.Fprintln(out, "images/s count both views of a pair; GFLOP/s = 6 × forward MACs per image")
 	fmt.Fprintln(out, "peak RSS is the process's VmHWM after that recipe (earlier ones included)")
-	fmt.Fprintln(out, "data wait: not measured here (needs a pipeline run through package actors)")
+	if p := rep.Pipeline; p != nil {
+		fmt.Fprintf(out, "pipeline (default recipe, %d perturbers, generated digits): %d steps "+
+			"in %.1fs, %.0f img/s including evaluations; trainer waited for data %.2f%% "+
+			"of the time\n", p.Workers, p.Steps, p.Seconds, p.ImagesSec,
+			100*p.DataWaitFraction)
+	}
 }
 
 func joinInts(v []int) string {
