@@ -19,7 +19,8 @@ type loaderActor struct {
 	consumed int // steps below this one are done
 }
 
-func newLoader(plan loader.Plan, pool, trainer *actor.PID, prefetch, start, end int) actor.Producer {
+func newLoader(plan loader.Plan, pool, trainer *actor.PID,
+	prefetch, start, end int) actor.Producer {
 	return func() actor.Actor {
 		return &loaderActor{plan: plan, pool: pool, trainer: trainer, prefetch: prefetch,
 			next: start, end: end, consumed: start}

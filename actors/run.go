@@ -104,7 +104,8 @@ func Run(ctx context.Context, cfg config.Config, ds *loader.Dataset, opt Options
 		evalAt: evalAt(cfg, sched), evalSize: min(cfg.Eval.BatchSize, ds.N),
 		lossN: cfg.Eval.LossBatches, subset: cfg.Eval.Subset, k: cfg.Model.KB,
 		log: opt.Log.With("actor", "trainer"), ckptEvery: cfg.Checkpoint.EverySteps,
-		best: best, stopAt: opt.stopAt, skipFirstEval: opt.Resume != nil && hasEval(opt.Resume.Records, start)}
+		best: best, stopAt: opt.stopAt,
+		skipFirstEval: opt.Resume != nil && hasEval(opt.Resume.Records, start)}
 	_, err = root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &trainerActor{trainerSetup: setup, loader: loaderPID, evaluator: ev, reporter: rep}
 	}), trainerPID.Id)

@@ -118,7 +118,8 @@ func malformedContent() []malformedCase {
 	return []malformedCase{
 		{"rejects an empty file", nil, "empty file"},
 		{"rejects a truncated magic number", img(nil, 0)[:3], "truncated header: 3 bytes, want 16"},
-		{"rejects truncated dimensions", img([]int{1, 1}, 0), "truncated header: 12 bytes, want 16"},
+		{"rejects truncated dimensions", img([]int{1, 1}, 0),
+			"truncated header: 12 bytes, want 16"},
 		{"reports a wrong magic number before a short header",
 			idxBytes(magicLabels, []int{1}, nil), "wrong magic number 0x00000801"},
 		{"rejects a label file's magic number", idxBytes(magicLabels, []int{1, 2, 2}, ramp(4, 0)),
