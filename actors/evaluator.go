@@ -40,7 +40,7 @@ func (a *evaluatorActor) onPredictions(ctx actor.Context, msg *Predictions) {
 	out := &Evaluated{Step: msg.Step, Epoch: msg.Epoch, Final: msg.Final, Head: msg.Head}
 	if a.labels == nil {
 		// Unlabelled data: only the label-free losses can be reported.
-		out.Report = evaluator.Report{LowestLoss: argmin(msg.Losses)}
+		out.Report = evaluator.Report{LowestLoss: evaluator.LowestLoss(msg.Losses)}
 		for s, l := range msg.Losses {
 			out.Report.SubHeads = append(out.Report.SubHeads, evaluator.SubHead{Index: s, Loss: l})
 		}
@@ -58,14 +58,4 @@ func (a *evaluatorActor) onPredictions(ctx actor.Context, msg *Predictions) {
 	}
 	out.Duration = msg.Duration + time.Since(start)
 	ctx.Send(a.reporter, out)
-}
-
-func argmin(xs []float64) int {
-	best := -1
-	for i, x := range xs {
-		if x == x && (best < 0 || x < xs[best]) {
-			best = i
-		}
-	}
-	return best
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iic-go/iic/checkpoint"
 	"github.com/iic-go/iic/config"
+	"github.com/iic-go/iic/evaluator"
 	"github.com/iic-go/iic/perturber"
 	"github.com/iic-go/iic/trainer"
 )
@@ -201,7 +202,7 @@ func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
 // noteLosses keeps the sub-head with the lowest label-free loss and takes
 // a snapshot when an evaluation after some training improves on it.
 func (a *trainerActor) noteLosses(ctx actor.Context, losses []float64) {
-	s := argmin(losses)
+	s := evaluator.LowestLoss(losses)
 	if s < 0 || (a.best.SubHead >= 0 && !(losses[s] < a.best.Loss)) {
 		return
 	}

@@ -79,20 +79,16 @@ func Evaluate(preds [][]int, labels []uint8, k, classes int,
 // summarise fills the accuracy statistics and the two sub-head choices.
 func (r *Report) summarise() {
 	r.Min, r.Max = math.Inf(1), math.Inf(-1)
-	r.LowestLoss = -1
+	losses := make([]float64, len(r.SubHeads))
 	for h, s := range r.SubHeads {
+		losses[h] = s.Loss
 		r.Mean += s.Accuracy
 		r.Min = math.Min(r.Min, s.Accuracy)
 		if s.Accuracy > r.Max {
 			r.Max, r.Best = s.Accuracy, h
 		}
-		if math.IsNaN(s.Loss) {
-			continue
-		}
-		if r.LowestLoss < 0 || s.Loss < r.SubHeads[r.LowestLoss].Loss {
-			r.LowestLoss = h
-		}
 	}
+	r.LowestLoss = LowestLoss(losses)
 	r.Mean /= float64(len(r.SubHeads))
 	for _, s := range r.SubHeads {
 		d := s.Accuracy - r.Mean
@@ -129,4 +125,17 @@ func Argmax(probs []float32, n, k int, dst []int) error {
 		dst[i] = best
 	}
 	return nil
+}
+
+// LowestLoss returns the index of the smallest of losses, NaNs skipped and
+// the first on ties: the label-free choice of sub-head (spec §e.1). It is
+// -1 when every loss is NaN or there are none.
+func LowestLoss(losses []float64) int {
+	best := -1
+	for i, l := range losses {
+		if !math.IsNaN(l) && (best < 0 || l < losses[best]) {
+			best = i
+		}
+	}
+	return best
 }

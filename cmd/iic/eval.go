@@ -192,7 +192,7 @@ func score(m *trainer.Model, cfg config.Config, ds *loader.Dataset,
 		return nil, nil, nil, err
 	}
 	res := &evalResult{Images: len(c.Assign[0]), Labelled: ds.Labels != nil}
-	res.LowestLoss = argminFinite(losses)
+	res.LowestLoss = evaluator.LowestLoss(losses)
 	var rep *evaluator.Report
 	if ds.Labels != nil {
 		labels := ds.Labels
@@ -288,14 +288,4 @@ func printEval(out io.Writer, r *evalResult) {
 	if r.Mean != nil {
 		fmt.Fprintf(out, "mean %.2f%% ± %.2f\n", 100**r.Mean, 100**r.Std)
 	}
-}
-
-func argminFinite(xs []float64) int {
-	best := -1
-	for i, x := range xs {
-		if x == x && (best < 0 || x < xs[best]) {
-			best = i
-		}
-	}
-	return best
 }
