@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -158,6 +159,12 @@ func (a *trainerActor) onRunStep(ctx actor.Context) {
 func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Duration) error {
 	head := a.sched.Head(a.next)
 	start := time.Now()
+	if a.sched.RestartAt(a.next) {
+		if err := a.restart(); err != nil {
+			return fmt.Errorf("restart check at step %d: %w", a.next, err)
+		}
+	}
+	a.model.Opt.LR = a.sched.LRAt(a.next)
 	res, err := a.model.Step(head, b.X, b.XP)
 	if errors.Is(err, trainer.ErrNonFinite) && a.cfg.Train.SkipNonFinite {
 		a.log.Warn("batch skipped", "step", a.next, "err", err)
@@ -169,6 +176,30 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 	ctx.Send(a.reporter, &StepDone{Step: a.next, Epoch: a.sched.Epoch(a.next), Head: head,
 		SubHeads: res.SubHeads, Images: 2 * len(b.Indices) * b.Repeats, Duration: time.Since(start),
 		Wait: wait})
+	return nil
+}
+
+// restart draws afresh each sub-head of head B whose label-free loss is
+// above the lowest by more than train.restart_margin. The losses come from
+// the same fixed batches whenever the check runs and the draw is seeded by
+// the step and the sub-head, so a resumed run restarts exactly the same.
+func (a *trainerActor) restart() error {
+	t := a.cfg.Train
+	losses, err := a.model.LabelFreeLosses("B", a.images, a.opts, a.seed, a.perStep,
+		t.RestartBatches)
+	if err != nil {
+		return err
+	}
+	lowest := evaluator.LowestLoss(losses)
+	for _, s := range trainer.Restarts(losses, t.RestartMargin) {
+		const salt = 0x72657374 // "rest"
+		rng := rand.New(rand.NewPCG(a.seed^salt, uint64(a.next)<<8|uint64(s)))
+		if err := a.model.ReinitSubHead("B", s, rng); err != nil {
+			return err
+		}
+		a.log.Info("sub-head restarted", "step", a.next, "head", "B", "sub_head", s,
+			"loss", losses[s], "lowest_loss", losses[lowest])
+	}
 	return nil
 }
 

@@ -22,7 +22,9 @@ var matchKeys = []string{
 	"model.widths", "model.kernel", "model.k_a", "model.k_b", "model.sub_heads",
 	"model.bn_epsilon",
 	"train.images_per_step", "train.lr", "train.beta1", "train.beta2", "train.eps",
-	"train.lambda", "train.schedule", "train.phase_steps",
+	"train.lambda", "train.schedule", "train.phase_steps", "train.lr_schedule",
+	"train.lr_final", "train.restart_every", "train.restart_margin", "train.restart_batches",
+	"train.restart_final",
 }
 
 // runKeys are the config keys a resumed run may change: where it writes,
@@ -97,6 +99,13 @@ func Compatible(saved, requested config.Config) error {
 	sort.Strings(keys)
 
 	var diffs []Difference
+	// The cosine learning rate and the last restart are placed by
+	// train.epochs, so under them the length of the run is no longer a
+	// per-run choice.
+	t := saved.Train
+	if t.LRSchedule == "cosine" || t.RestartEvery > 0 {
+		delete(perRun, "train.epochs")
+	}
 	for _, k := range keys {
 		if !perRun[k] && !sameValue(a[k], b[k]) {
 			diffs = append(diffs, Difference{k, a[k].Interface(), b[k].Interface()})

@@ -113,6 +113,28 @@ func TestCompatible(t *testing.T) {
 		})
 	}
 
+	t.Run("under a cosine lr or restarts the number of epochs must match", func(t *testing.T) {
+		for _, set := range []func(*config.Train){
+			func(t *config.Train) { t.LRSchedule = "cosine" },
+			func(t *config.Train) { t.RestartEvery, t.RestartBatches = 100, 5 },
+		} {
+			saved := config.Default()
+			set(&saved.Train)
+			requested := saved
+			requested.Train.Epochs++
+			var ie *IncompatibleError
+			err := Compatible(saved, requested)
+			if !errors.As(err, &ie) || len(ie.Diffs) != 1 || ie.Diffs[0].Key != "train.epochs" {
+				t.Fatalf("error = %v, want one naming train.epochs", err)
+			}
+			requested = saved
+			requested.Train.MaxSteps = 10
+			if err := Compatible(saved, requested); err != nil {
+				t.Fatalf("max_steps changed: error = %v, want nil", err)
+			}
+		}
+	})
+
 	t.Run("an empty list equals a missing one", func(t *testing.T) {
 		saved, requested := config.Default(), config.Default()
 		saved.Augment.CropOther, requested.Augment.CropOther = nil, []int{}

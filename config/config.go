@@ -96,10 +96,15 @@ type Train struct {
 	// ImagesPerStep × Augment.Repeats pairs.
 	ImagesPerStep int `mapstructure:"images_per_step" yaml:"images_per_step"`
 	// LR is Adam's learning rate; Beta1, Beta2 and Eps its other constants.
-	LR    float64 `mapstructure:"lr" yaml:"lr"`
-	Beta1 float64 `mapstructure:"beta1" yaml:"beta1"`
-	Beta2 float64 `mapstructure:"beta2" yaml:"beta2"`
-	Eps   float64 `mapstructure:"eps" yaml:"eps"`
+	LR float64 `mapstructure:"lr" yaml:"lr"`
+	// LRSchedule is "constant" (LR throughout, as the original) or
+	// "cosine": LR falls along a half cosine to LRFinal at the end of the
+	// run's Epochs, a pure function of the step.
+	LRSchedule string  `mapstructure:"lr_schedule" yaml:"lr_schedule"`
+	LRFinal    float64 `mapstructure:"lr_final" yaml:"lr_final"`
+	Beta1      float64 `mapstructure:"beta1" yaml:"beta1"`
+	Beta2      float64 `mapstructure:"beta2" yaml:"beta2"`
+	Eps        float64 `mapstructure:"eps" yaml:"eps"`
 	// Lambda weighs the marginal entropies in the loss (spec §a.2); 1 gives
 	// exactly −I(z; z′).
 	Lambda float64 `mapstructure:"lambda" yaml:"lambda"`
@@ -115,6 +120,17 @@ type Train struct {
 	MaxSteps int `mapstructure:"max_steps" yaml:"max_steps"`
 	// LogEvery is the interval, in steps, of metrics records.
 	LogEvery int `mapstructure:"log_every" yaml:"log_every"`
+	// RestartEvery, when above 0, checks head B's sub-heads every this
+	// many steps and draws afresh the weights of each whose label-free
+	// loss (over RestartBatches fixed batches) is above the lowest by more
+	// than RestartMargin: a sub-head locked in a partial solution (spec
+	// §h.4) starts again on the trained trunk. No restart happens in the
+	// last RestartFinal fraction of the run, so that restarted sub-heads
+	// have time to converge.
+	RestartEvery   int     `mapstructure:"restart_every" yaml:"restart_every"`
+	RestartMargin  float64 `mapstructure:"restart_margin" yaml:"restart_margin"`
+	RestartBatches int     `mapstructure:"restart_batches" yaml:"restart_batches"`
+	RestartFinal   float64 `mapstructure:"restart_final" yaml:"restart_final"`
 	// SkipNonFinite skips a batch whose loss is NaN or infinite, leaving
 	// the model unchanged, instead of stopping the run (the default).
 	SkipNonFinite bool `mapstructure:"skip_nonfinite" yaml:"skip_nonfinite"`
@@ -184,16 +200,20 @@ func Default() Config {
 			BNEpsilon: 1e-5,
 		},
 		Train: Train{
-			ImagesPerStep: 64,
-			LR:            1e-3,
-			Beta1:         0.9,
-			Beta2:         0.999,
-			Eps:           1e-8,
-			Lambda:        1,
-			Schedule:      []string{"B", "B", "A"},
-			PhaseSteps:    130,
-			Epochs:        30,
-			LogEvery:      10,
+			ImagesPerStep:  64,
+			LR:             1e-3,
+			LRSchedule:     "constant",
+			RestartMargin:  0.05,
+			RestartBatches: 10,
+			RestartFinal:   0.25,
+			Beta1:          0.9,
+			Beta2:          0.999,
+			Eps:            1e-8,
+			Lambda:         1,
+			Schedule:       []string{"B", "B", "A"},
+			PhaseSteps:     130,
+			Epochs:         30,
+			LogEvery:       10,
 		},
 		Eval:       Eval{BatchSize: 700, LossBatches: 20, Subset: 10000},
 		Pipeline:   Pipeline{Workers: 0, Prefetch: 4},

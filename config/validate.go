@@ -97,6 +97,10 @@ func (c Config) checkTrunk(ch *checker) {
 func (t Train) validate(ch *checker) {
 	ch.atLeast("train.images_per_step", t.ImagesPerStep, 2)
 	ch.positive("train.lr", t.LR)
+	ch.oneOf("train.lr_schedule", t.LRSchedule, "constant", "cosine")
+	lrOK := t.LR > 0 && !math.IsInf(t.LR, 1) // else train.lr is the problem reported
+	ch.check(t.LRFinal >= 0 && (t.LRFinal <= t.LR || !lrOK), "train.lr_final", t.LRFinal,
+		"must be in [0, train.lr]")
 	ch.check(t.Beta1 >= 0 && t.Beta1 < 1, "train.beta1", t.Beta1, "must be in [0, 1)")
 	ch.check(t.Beta2 >= 0 && t.Beta2 < 1, "train.beta2", t.Beta2, "must be in [0, 1)")
 	ch.positive("train.eps", t.Eps)
@@ -107,6 +111,14 @@ func (t Train) validate(ch *checker) {
 	ch.atLeast("train.epochs", t.Epochs, 1)
 	ch.atLeast("train.max_steps", t.MaxSteps, 0)
 	ch.atLeast("train.log_every", t.LogEvery, 1)
+	ch.atLeast("train.restart_every", t.RestartEvery, 0)
+	ch.check(t.RestartMargin >= 0, "train.restart_margin", t.RestartMargin,
+		"must be 0 or more")
+	if t.RestartEvery > 0 {
+		ch.atLeast("train.restart_batches", t.RestartBatches, 1)
+	}
+	ch.check(t.RestartFinal >= 0 && t.RestartFinal <= 1, "train.restart_final",
+		t.RestartFinal, "must be in [0, 1]")
 }
 
 // validate checks the eval section.

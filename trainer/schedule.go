@@ -1,6 +1,10 @@
 package trainer
 
-import "github.com/iic-go/iic/config"
+import (
+	"math"
+
+	"github.com/iic-go/iic/config"
+)
 
 // Schedule maps a global step number to the head it trains and the epoch it
 // belongs to (spec §d): an epoch is a cycle of phases, each PhaseSteps long,
@@ -11,6 +15,15 @@ type Schedule struct {
 	PhaseSteps int
 	Epochs     int
 	MaxSteps   int
+	// LR is the learning rate at step 0; with Cosine it falls along a half
+	// cosine to LRFinal at the end of Epochs (MaxSteps, which only stops a
+	// run early, does not change it).
+	LR, LRFinal float64
+	Cosine      bool
+	// RestartEvery and RestartFinal place the checks for sub-heads to
+	// restart (config.Train); RestartEvery 0 means none.
+	RestartEvery int
+	RestartFinal float64
 }
 
 // NewSchedule builds the schedule of t for a data set with stepsPerPass
@@ -21,7 +34,34 @@ func NewSchedule(t config.Train, stepsPerPass int) Schedule {
 		phase = stepsPerPass
 	}
 	return Schedule{Heads: t.Schedule, PhaseSteps: phase, Epochs: t.Epochs,
-		MaxSteps: t.MaxSteps}
+		MaxSteps: t.MaxSteps, LR: t.LR, LRFinal: t.LRFinal, Cosine: t.LRSchedule == "cosine",
+		RestartEvery: t.RestartEvery, RestartFinal: t.RestartFinal}
+}
+
+// RestartAt reports whether the sub-heads are checked for a restart before
+// the step that follows step completed steps: every RestartEvery steps,
+// never at the start and never in the last RestartFinal of Epochs.
+func (s Schedule) RestartAt(step int) bool {
+	if s.RestartEvery <= 0 || step == 0 || step%s.RestartEvery != 0 {
+		return false
+	}
+	total := float64(s.Epochs * s.StepsPerEpoch())
+	return float64(step) < (1-s.RestartFinal)*total
+}
+
+// LRAt returns the learning rate of the step that follows step completed
+// steps. It depends on nothing but the step, so a resumed run continues the
+// same curve.
+func (s Schedule) LRAt(step int) float64 {
+	total := s.Epochs * s.StepsPerEpoch()
+	if !s.Cosine || total <= 0 {
+		return s.LR
+	}
+	if step >= total {
+		return s.LRFinal
+	}
+	frac := float64(step) / float64(total)
+	return s.LRFinal + (s.LR-s.LRFinal)*(1+math.Cos(math.Pi*frac))/2
 }
 
 // StepsPerEpoch is the number of steps in one cycle of the schedule.
