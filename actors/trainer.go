@@ -214,7 +214,7 @@ func (a *trainerActor) evaluate(ctx actor.Context, final bool) {
 	if !final {
 		idx = trainer.EvalSample(a.seed, a.subset, a.images.Len())
 	}
-	c, err := a.model.Cluster("B", a.images, idx, a.opts, a.evalSize)
+	c, err := a.model.ClusterEval("B", a.images, idx, a.opts, a.evalSize, a.cfg.Eval, a.seed)
 	var losses []float64
 	if err == nil {
 		losses, err = a.model.LabelFreeLosses("B", a.images, a.opts, a.seed, a.perStep, a.lossN)

@@ -38,6 +38,7 @@ var runKeys = []string{
 	"data.dir",
 	"train.epochs", "train.max_steps", "train.log_every", "train.skip_nonfinite",
 	"eval.every_steps", "eval.batch_size", "eval.loss_batches", "eval.subset",
+	"eval.bn", "eval.bn_images",
 	"pipeline.workers", "pipeline.prefetch",
 	"checkpoint.every_steps", "checkpoint.keep", "checkpoint.on_error",
 }

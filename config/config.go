@@ -150,6 +150,14 @@ type Eval struct {
 	// evaluations during training; 0 means all. The final evaluation always
 	// scores every image.
 	Subset int `mapstructure:"subset" yaml:"subset"`
+	// BN is how batch norm normalises at evaluation: "batch", each
+	// evaluation batch with its own statistics as the original (spec §h.5),
+	// or "population", every batch with statistics estimated beforehand
+	// from BNImages images of the fixed seeded sample.
+	BN string `mapstructure:"bn" yaml:"bn"`
+	// BNImages is the number of images behind the population statistics;
+	// 0 means all.
+	BNImages int `mapstructure:"bn_images" yaml:"bn_images"`
 }
 
 // Pipeline configures the actor pipeline.
@@ -215,7 +223,8 @@ func Default() Config {
 			Epochs:         30,
 			LogEvery:       10,
 		},
-		Eval:       Eval{BatchSize: 700, LossBatches: 20, Subset: 10000},
+		Eval: Eval{BatchSize: 700, LossBatches: 20, Subset: 10000, BN: "batch",
+			BNImages: 10000},
 		Pipeline:   Pipeline{Workers: 0, Prefetch: 4},
 		Checkpoint: Checkpoint{Keep: 3, OnError: "stop"},
 	}

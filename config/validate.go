@@ -127,6 +127,8 @@ func (e Eval) validate(ch *checker) {
 	ch.atLeast("eval.batch_size", e.BatchSize, 2)
 	ch.atLeast("eval.loss_batches", e.LossBatches, 0)
 	ch.atLeast("eval.subset", e.Subset, 0)
+	ch.oneOf("eval.bn", e.BN, "batch", "population")
+	ch.atLeast("eval.bn_images", e.BNImages, 0)
 }
 
 // checker collects the problems found by Validate.

@@ -24,7 +24,7 @@ func unusual() Config {
 	c.Train.LR = 3e-7
 	c.Train.Schedule = []string{"A"}
 	c.Train.MaxSteps = 5
-	c.Eval = Eval{EverySteps: 7, BatchSize: 9, LossBatches: 0}
+	c.Eval = Eval{EverySteps: 7, BatchSize: 9, LossBatches: 0, BN: "population", BNImages: 3}
 	c.Pipeline = Pipeline{Workers: 2, Prefetch: 1}
 	c.Checkpoint = Checkpoint{EverySteps: 11, Keep: 1, OnError: "continue"}
 	return c

@@ -17,9 +17,21 @@ type bnStat struct{ mean, inv float64 }
 type bnGeom struct {
 	c, size, groups int // size = M·S·S per channel
 	eps             float64
+	// fixed, when set, holds one statistic per channel that replaces the
+	// batch's own (population statistics at evaluation, EstimatePopulationBN).
+	fixed []bnStat
 }
 
 func (g bnGeom) part() int { return g.size / g.groups }
+
+// groupStat returns the statistics that normalise the values seg of one
+// group of channel c: the fixed ones when g has them, else seg's own.
+func groupStat[T float](g bnGeom, c int, seg []T) bnStat {
+	if g.fixed != nil {
+		return g.fixed[c]
+	}
+	return meanInv(seg, g.eps)
+}
 
 // bnReLUForward computes y = max(0, γ·x̂ + β) per channel, x̂ normalised by
 // the statistics of its group, which it stores in stats [C·groups].
@@ -29,7 +41,7 @@ func bnReLUForward[T float](g bnGeom, x, gamma, beta, y []T, stats []bnStat) {
 			for p := range g.groups {
 				off := c*g.size + p*g.part()
 				seg := x[off : off+g.part()]
-				st := meanInv(seg, g.eps)
+				st := groupStat(g, c, seg)
 				stats[c*g.groups+p] = st
 				a, b := bnAffine[T](st, gamma[c], beta[c])
 				affineReLU(seg, y[off:off+g.part()], a, b)

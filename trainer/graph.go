@@ -53,6 +53,8 @@ type graph struct {
 	learnIdx []int
 	// logits are the eval graph's pre-bias logits per head, [N, H·K].
 	logits map[string]*G.Node
+	// bns are the trunk's batch norms, first layer first.
+	bns []bnLayer
 }
 
 // buildGraph compiles a graph of the given kind for batches of n images
@@ -91,7 +93,8 @@ func buildGraphOf[T float](p *Params, m config.Model, lambda float64, kind graph
 	gr.input, _ = arenaTensor[T](ar, "input", 1, batch, side, side)
 	gr.x = G.NewTensor(gr.g, dt, 4, G.WithShape(1, batch, side, side), G.WithName("x"),
 		G.WithValue(gr.input))
-	f := trunk[T](gr.x, m, node, p, gr.views, ar, kind == trainGraph)
+	f, bns := trunk[T](gr.x, m, node, p, gr.views, ar, kind == trainGraph)
+	gr.bns = bns
 	if kind == evalGraph {
 		for hi, h := range []string{"A", "B"} {
 			w := node(headIndex(p, hi))
@@ -142,11 +145,12 @@ func (gr *graph) paramNodes(p *Params) func(int) *G.Node {
 // trunk applies ClusterNet's conv trunk to x [1, M, S, S] and returns the
 // flattened features [M, F]: per layer conv (same padding, no bias), and
 // batch norm, ReLU and (after all but the last layer) a 2×2 max-pool in one
-// op.
+// op, which it also returns, first layer first.
 // Batch norm takes its statistics over each of the views' equal parts of
 // the batch. With train set it sizes the gradient buffers (gradNames).
 func trunk[T float](x *G.Node, m config.Model, node func(int) *G.Node, p *Params, views int,
-	ar *arena, train bool) *G.Node {
+	ar *arena, train bool) (*G.Node, []bnLayer) {
+	var bns []bnLayer
 	batch, side := x.Shape()[1], x.Shape()[2]
 	grads := gradNames(len(m.Widths))
 	if train {
@@ -166,6 +170,7 @@ func trunk[T float](x *G.Node, m config.Model, node func(int) *G.Node, p *Params
 		pool := l < len(m.Widths)-1
 		bn := newBNReLUOp[T](ar, key+"bn", bg, w, batch, side, pool)
 		bn.gradName = grads[key+"bn"]
+		bns = append(bns, bn)
 		h = G.Must(G.ApplyOp(bn, h, node(3*l+1), node(3*l+2)))
 		if pool {
 			side /= 2
@@ -177,7 +182,7 @@ func trunk[T float](x *G.Node, m config.Model, node func(int) *G.Node, p *Params
 	feat.gradName = grads["features"]
 	out := G.Must(G.ApplyOp(feat, h))
 	mustShape(out, batch, p.Features)
-	return out
+	return out, bns
 }
 
 // gradNames names the buffer of each trunk op's input gradient, by op key.

@@ -15,11 +15,21 @@ import (
 // layout: conv, batch norm over the n images, ReLU, max-pool, flatten, each
 // head's matrix product, bias and softmax per sub-head.
 func slowPredict(p *Params, m config.Model, x []float64, n, side int) map[string][]float64 {
+	return slowPredictBN(p, m, x, n, side, func(_ int, h, gamma, beta []float64, c,
+		s int) []float64 {
+		return slowBNReLU(h, gamma, beta, n, c, s, 1, m.BNEpsilon)
+	})
+}
+
+// slowPredictBN is slowPredict with layer l's batch norm and ReLU done by
+// bnReLU on the conv output h [N, C, S, S].
+func slowPredictBN(p *Params, m config.Model, x []float64, n, side int,
+	bnReLU func(l int, h, gamma, beta []float64, c, s int) []float64) map[string][]float64 {
 	h, in, s := x, 1, side
 	for l, w := range m.Widths {
 		val := func(i int) []float64 { return p.List[3*l+i].Value.Data().([]float64) }
 		h = slowConv(h, val(0), n, in, w, m.Kernel, s)
-		h = slowBNReLU(h, val(1), val(2), n, w, s, 1, m.BNEpsilon)
+		h = bnReLU(l, h, val(1), val(2), w, s)
 		if l < len(m.Widths)-1 {
 			h = slowMaxPool(h, n*w, s)
 			s /= 2

@@ -34,6 +34,9 @@ type Model struct {
 	graphs map[string]*graph // train and loss graphs, by kind and head
 	eval   map[int]*graph    // eval graphs, by batch size
 	ar     *arena            // buffers shared by the graphs
+	// popBN, when set, holds fixed statistics per trunk batch norm that
+	// eval graphs use instead of each batch's (EstimatePopulationBN).
+	popBN [][]bnStat
 }
 
 // StepResult is what one training step reports.
@@ -120,7 +123,9 @@ func (m *Model) SubHeadLosses(head string, x, xp []float32) ([]float64, error) {
 // Predict returns the cluster probabilities of head A and head B for n
 // images x [n, 1, S, S], as [n, H·K] with each sub-head's K columns side by
 // side. Batch norm uses the statistics of these n images, so callers pass
-// evaluation batches of a fixed size.
+// evaluation batches of a fixed size; after EstimatePopulationBN it uses the
+// estimated population statistics instead, and each image's prediction is
+// its own.
 func (m *Model) Predict(x []float32, n int) (map[string][]float32, error) {
 	gr := m.eval[n]
 	if gr == nil {
@@ -130,6 +135,13 @@ func (m *Model) Predict(x []float32, n int) (map[string][]float32, error) {
 			return nil, err
 		}
 		m.eval[n] = gr
+	}
+	for i, l := range gr.bns {
+		if m.popBN != nil {
+			l.setFixed(m.popBN[i])
+		} else {
+			l.setFixed(nil)
+		}
 	}
 	defer gr.vm.Reset()
 	if err := m.run(gr, x, nil); err != nil {

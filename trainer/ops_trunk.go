@@ -150,6 +150,22 @@ func (op *bnReLUOp[T]) Do(vals ...G.Value) (G.Value, error) {
 	return op.out, nil
 }
 
+// bnLayer is what the model sees of a trunk batch norm: the statistics of
+// the last batch it normalised, and the switch to fixed statistics.
+type bnLayer interface {
+	// lastStats returns the last forward's statistics, [C·groups].
+	lastStats() []bnStat
+	// setFixed makes later forwards normalise with st [C] instead of their
+	// batch's statistics; nil returns to batch statistics. Only for graphs
+	// without a backward pass.
+	setFixed(st []bnStat)
+	epsilon() float64
+}
+
+func (op *bnReLUOp[T]) lastStats() []bnStat  { return op.stats }
+func (op *bnReLUOp[T]) setFixed(st []bnStat) { op.g.fixed = st }
+func (op *bnReLUOp[T]) epsilon() float64     { return op.g.eps }
+
 func (op *bnReLUOp[T]) DiffWRT(int) []bool { return []bool{true, true, true} }
 
 // SymDiff makes one op that computes all three gradients (they share every

@@ -21,7 +21,7 @@ func bnReLUPoolForward[T float](g bnGeom, s int, x, gamma, beta, y []T, arg []in
 		for c := lo; c < hi; c++ {
 			for p := range g.groups {
 				off := c*g.size + p*g.part()
-				st := meanInv(x[off:off+g.part()], g.eps)
+				st := groupStat(g, c, x[off:off+g.part()])
 				stats[c*g.groups+p] = st
 				a, b := bnAffine[T](st, gamma[c], beta[c])
 				for pl := off / area; pl < (off+g.part())/area; pl++ {

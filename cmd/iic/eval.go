@@ -182,7 +182,8 @@ func score(m *trainer.Model, cfg config.Config, ds *loader.Dataset,
 	if f.sample {
 		idx = trainer.EvalSample(cfg.Seed, cfg.Eval.Subset, ds.N)
 	}
-	c, err := m.Cluster("B", images, idx, opts, min(cfg.Eval.BatchSize, ds.N))
+	c, err := m.ClusterEval("B", images, idx, opts, min(cfg.Eval.BatchSize, ds.N), cfg.Eval,
+		cfg.Seed)
 	if err != nil {
 		return nil, nil, nil, err
 	}

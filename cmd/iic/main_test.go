@@ -118,8 +118,18 @@ func tinyArgs(root string) []string {
 }
 
 func TestEvalReproducesTheFinalEvaluationOfARun(t *testing.T) {
+	for _, bn := range []string{"batch", "population"} {
+		t.Run("batch norm "+bn, func(t *testing.T) { evalReproducesRun(t, bn) })
+	}
+}
+
+// evalReproducesRun trains a tiny run evaluating with batch norm mode bn,
+// and checks that iic eval of its last checkpoint reports the same numbers.
+func evalReproducesRun(t *testing.T, bn string) {
 	root := t.TempDir()
-	if code, _, stderr := runCLI(t, append([]string{"train"}, tinyArgs(root)...)...); code != 0 {
+	args := append([]string{"train"}, tinyArgs(root)...)
+	args = append(args, "--set", "eval.bn="+bn, "--set", "eval.bn_images=150")
+	if code, _, stderr := runCLI(t, args...); code != 0 {
 		t.Fatalf("train: exit status %d\n%s", code, stderr)
 	}
 	run := filepath.Join(root, "r")
@@ -134,7 +144,7 @@ func TestEvalReproducesTheFinalEvaluationOfARun(t *testing.T) {
 
 	csvPath, png := filepath.Join(root, "p.csv"), filepath.Join(root, "c.png")
 	code, out, stderr := runCLI(t, "eval", "--checkpoint", run, "--json", "--predict", csvPath,
-		"--confusion", png)
+		"--confusion", png, "--set", "eval.bn="+bn, "--set", "eval.bn_images=150")
 	if code != 0 {
 		t.Fatalf("eval: exit status %d\n%s", code, stderr)
 	}
