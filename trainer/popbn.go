@@ -40,14 +40,7 @@ func (m *Model) EstimatePopulationBN(images perturber.Images, idx []int,
 	return m.estimateBN((n+batch-1)/batch, func(b int) ([]float32, int, error) {
 		off := b * batch
 		size := min(batch, n-off)
-		cur = cur[:0]
-		for i := off; i < off+size; i++ {
-			if idx != nil {
-				cur = append(cur, idx[i])
-			} else {
-				cur = append(cur, i)
-			}
-		}
+		cur = sampleSlice(cur, idx, off, size)
 		x := view[:size*side*side]
 		return x, size, perturber.EvalBatch(images, cur, opts, x)
 	})

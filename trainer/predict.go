@@ -40,14 +40,7 @@ func (m *Model) Cluster(head string, images perturber.Images, idx []int,
 	cur := make([]int, 0, batch)
 	for off := 0; off < n; off += batch {
 		size := min(batch, n-off)
-		cur = cur[:0]
-		for i := off; i < off+size; i++ {
-			if idx != nil {
-				cur = append(cur, idx[i])
-			} else {
-				cur = append(cur, i)
-			}
-		}
+		cur = sampleSlice(cur, idx, off, size)
 		if err := perturber.EvalBatch(images, cur, opts, view[:size*side*side]); err != nil {
 			return nil, err
 		}
@@ -129,4 +122,18 @@ func (m *Model) k(head string) int {
 		return m.cfg.KA
 	}
 	return m.cfg.KB
+}
+
+// sampleSlice fills cur with the dataset indices of positions off..off+size
+// of the sample idx (nil: the whole dataset in order) and returns it.
+func sampleSlice(cur, idx []int, off, size int) []int {
+	cur = cur[:0]
+	for i := off; i < off+size; i++ {
+		if idx != nil {
+			cur = append(cur, idx[i])
+		} else {
+			cur = append(cur, i)
+		}
+	}
+	return cur
 }
