@@ -72,6 +72,12 @@ type Augment struct {
 	// Repeats is r of spec §a.3: each image appears r times per step, with
 	// one x view and r independent x′ views.
 	Repeats int `mapstructure:"repeats" yaml:"repeats"`
+	// EraseProb is the probability that an x′ view has an EraseSize×EraseSize
+	// square of its input set to black (random erasing, "cutout"). It is not
+	// in the original's MNIST transforms; 0 turns it off.
+	EraseProb float64 `mapstructure:"erase_prob" yaml:"erase_prob"`
+	// EraseSize is the side of that square in pixels of the network's input.
+	EraseSize int `mapstructure:"erase_size" yaml:"erase_size"`
 }
 
 // Model configures ClusterNet (spec §c.1).

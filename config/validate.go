@@ -65,6 +65,9 @@ func (a Augment) validate(ch *checker) {
 	ch.check(a.Contrast >= 0 && a.Contrast < 1, "augment.contrast", a.Contrast,
 		"must be in [0, 1)")
 	ch.atLeast("augment.repeats", a.Repeats, 1)
+	ch.check(a.EraseProb >= 0 && a.EraseProb <= 1, "augment.erase_prob", a.EraseProb,
+		"must be in [0, 1]")
+	ch.inRange("augment.erase_size", a.EraseSize, 0, a.InputSize)
 }
 
 // validate checks the model section.

@@ -44,6 +44,12 @@ type Options struct {
 	Contrast   float64
 	// Repeats is r: the number of x′ views per image and step.
 	Repeats int
+	// EraseProb is the probability that an x′ view gets an EraseSize×EraseSize
+	// square set to 0 after the jitter (random erasing); EraseProb 0 or
+	// EraseSize 0 turns it off and leaves the random stream of the views
+	// exactly as without the option.
+	EraseProb float64
+	EraseSize int
 }
 
 // OptionsFrom returns the options described by a, for MNIST-sized images.
@@ -58,6 +64,8 @@ func OptionsFrom(a config.Augment) Options {
 		Brightness: a.Brightness,
 		Contrast:   a.Contrast,
 		Repeats:    a.Repeats,
+		EraseProb:  a.EraseProb,
+		EraseSize:  a.EraseSize,
 	}
 }
 
@@ -83,6 +91,10 @@ func (o Options) Validate() error {
 		return invalid("brightness %g outside [0, 1)", o.Brightness)
 	case !(o.Contrast >= 0 && o.Contrast < 1):
 		return invalid("contrast %g outside [0, 1)", o.Contrast)
+	case !(o.EraseProb >= 0 && o.EraseProb <= 1):
+		return invalid("erase_prob %g outside [0, 1]", o.EraseProb)
+	case o.EraseSize < 0 || o.EraseSize > o.InputSize:
+		return invalid("erase_size %d outside [0, %d]", o.EraseSize, o.InputSize)
 	}
 	for _, s := range o.CropOther {
 		if s <= 0 || s > o.ImageSide {
@@ -101,3 +113,6 @@ func invalid(format string, args ...any) error {
 func centreOffset(imageSide, side int) int {
 	return int(math.Round(float64(imageSide-side) / 2))
 }
+
+// erases tells whether x′ views may be erased at all.
+func (o Options) erases() bool { return o.EraseProb > 0 && o.EraseSize > 0 }

@@ -24,6 +24,10 @@ type XPrimeParams struct {
 	Side, Top, Left int
 	// Jitter holds the colour-jitter factors and order.
 	Jitter JitterParams
+	// Erase tells whether the Options.EraseSize square at (EraseTop,
+	// EraseLeft) of the resized, jittered view is set to 0.
+	Erase               bool
+	EraseTop, EraseLeft int
 }
 
 // DrawXParams draws the choices of an x view from rng, for valid options o:
@@ -43,7 +47,9 @@ func DrawXParams(rng *rand.Rand, o Options) XParams {
 // options o, in the original's order: whether to rotate (probability
 // RotateProb) and the angle, uniform in [-RotateDeg, RotateDeg); the crop side,
 // uniform over CropOther; its top and left offsets, uniform in
-// [0, ImageSide-Side]; then the jitter factors and order.
+// [0, ImageSide-Side]; then the jitter factors and order; then, only when
+// erasing is on, whether to erase (probability EraseProb) and the square's
+// top and left, uniform in [0, InputSize-EraseSize].
 func DrawXPrimeParams(rng *rand.Rand, o Options) XPrimeParams {
 	var p XPrimeParams
 	if rng.Float64() < o.RotateProb {
@@ -56,6 +62,10 @@ func DrawXPrimeParams(rng *rand.Rand, o Options) XPrimeParams {
 	n := o.ImageSide - p.Side + 1
 	p.Top, p.Left = intN(rng, n), intN(rng, n)
 	p.Jitter = drawJitter(rng, o)
+	if o.erases() && rng.Float64() < o.EraseProb {
+		n := o.InputSize - o.EraseSize + 1
+		p.Erase, p.EraseTop, p.EraseLeft = true, intN(rng, n), intN(rng, n)
+	}
 	return p
 }
 
@@ -93,6 +103,11 @@ func ApplyXPrime(img []float32, p XPrimeParams, o Options) ([]float32, error) {
 	}
 	if math.IsNaN(p.Angle) || math.IsInf(p.Angle, 0) {
 		return nil, fmt.Errorf("x′ view: rotation angle %g is not finite", p.Angle)
+	}
+	if p.Erase {
+		if err := checkWindow(o.InputSize, o.EraseSize, p.EraseTop, p.EraseLeft); err != nil {
+			return nil, fmt.Errorf("x′ erasing: %w", err)
+		}
 	}
 	dst := make([]float32, o.InputSize*o.InputSize)
 	newWorkspace(o).applyXPrime(dst, img, p)
@@ -188,4 +203,14 @@ func (w *workspace) applyXPrime(dst, img []float32, p XPrimeParams) {
 	}
 	w.kernel(p.Side).cropResize(dst, w.tmp, src, w.o.ImageSide, p.Top, p.Left)
 	jitter(dst, p.Jitter)
+	if p.Erase {
+		erase(dst, w.o.InputSize, w.o.EraseSize, p.EraseTop, p.EraseLeft)
+	}
+}
+
+// erase sets the side×side square at (top, left) of the n×n image img to 0.
+func erase(img []float32, n, side, top, left int) {
+	for y := top; y < top+side; y++ {
+		clear(img[y*n+left : y*n+left+side])
+	}
 }

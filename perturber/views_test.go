@@ -9,7 +9,7 @@ import (
 )
 
 // slowXPrime builds an x′ view from the slow references: rotate, crop,
-// resize, then jitter.
+// resize, jitter, then erase.
 func slowXPrime(t *testing.T, img []float32, p XPrimeParams, o Options) []float32 {
 	t.Helper()
 	src := img
@@ -20,9 +20,111 @@ func slowXPrime(t *testing.T, img []float32, p XPrimeParams, o Options) []float3
 	mustNoErr(t, err)
 	view := slowResize(crop, p.Side, o.InputSize)
 	if p.Jitter.ContrastFirst {
-		return slowBrightness(slowContrast(view, p.Jitter.Contrast), p.Jitter.Brightness)
+		view = slowBrightness(slowContrast(view, p.Jitter.Contrast), p.Jitter.Brightness)
+	} else {
+		view = slowContrast(slowBrightness(view, p.Jitter.Brightness), p.Jitter.Contrast)
 	}
-	return slowContrast(slowBrightness(view, p.Jitter.Brightness), p.Jitter.Contrast)
+	if p.Erase {
+		view = slowErase(view, o.InputSize, p.EraseTop, p.EraseLeft, o.EraseSize)
+	}
+	return view
+}
+
+// slowErase returns a copy of the n×n image img with every pixel (y, x)
+// inside the side×side square at (top, left) set to 0, tested pixel by pixel.
+func slowErase(img []float32, n, top, left, side int) []float32 {
+	dst := make([]float32, len(img))
+	for y := range n {
+		for x := range n {
+			inside := y >= top && y < top+side && x >= left && x < left+side
+			if !inside {
+				dst[y*n+x] = img[y*n+x]
+			}
+		}
+	}
+	return dst
+}
+
+func TestErasingOffLeavesTheViewsAndTheirRandomStreamAlone(t *testing.T) {
+	on, off := testOptions(), testOptions()
+	on.EraseSize = 10 // EraseProb stays 0: still off
+	a, b := rand.New(rand.NewPCG(5, 6)), rand.New(rand.NewPCG(5, 6))
+	for i := range 200 {
+		pa, pb := DrawXPrimeParams(a, on), DrawXPrimeParams(b, off)
+		if pa != pb || pa.Erase {
+			t.Fatalf("draw %d: %+v with erase_size alone, %+v without", i, pa, pb)
+		}
+	}
+	if a.Uint64() != b.Uint64() {
+		t.Fatal("erase_size without erase_prob consumed random numbers")
+	}
+}
+
+func TestErasingDrawsItsSquareUniformlyInsideTheView(t *testing.T) {
+	o := testOptions()
+	o.EraseProb, o.EraseSize = 0.5, 10
+	rng := rand.New(rand.NewPCG(23, 24))
+	const draws = 6000
+	erased := 0
+	offsets := make(map[int]int)
+	for range draws {
+		p := DrawXPrimeParams(rng, o)
+		checkXPrimeRanges(t, p, o)
+		if !p.Erase {
+			if p.EraseTop != 0 || p.EraseLeft != 0 {
+				t.Fatalf("unerased view with a square at (%d, %d)", p.EraseTop, p.EraseLeft)
+			}
+			continue
+		}
+		erased++
+		offsets[p.EraseTop]++
+		offsets[p.EraseLeft]++
+	}
+	near(t, "erased fraction", float64(erased)/draws, o.EraseProb, 0.04)
+	n := o.InputSize - o.EraseSize + 1 // 15 offsets, 0..14
+	if len(offsets) != n {
+		t.Errorf("square offsets seen %v, want exactly 0..%d", offsets, n-1)
+	}
+	for off, c := range offsets {
+		near(t, fmt.Sprintf("offset %d", off), float64(c)/float64(2*erased), 1/float64(n), 0.025)
+	}
+}
+
+func TestErasedViewEqualsTheSlowReference(t *testing.T) {
+	o := testOptions()
+	o.EraseProb, o.EraseSize = 1, 9
+	rng := rand.New(rand.NewPCG(25, 26))
+	img := randomImage(rng, o.ImageSide, o.ImageSide)
+	for _, corner := range [][2]int{{0, 0}, {15, 15}, {0, 15}, {7, 3}} {
+		p := DrawXPrimeParams(rng, o)
+		p.EraseTop, p.EraseLeft = corner[0], corner[1]
+		got, err := ApplyXPrime(img, p, o)
+		mustNoErr(t, err)
+		if d := maxAbsDiff(t, got, slowXPrime(t, img, p, o)); d > tolerance {
+			t.Errorf("square at %v: differs from the reference by %g", corner, d)
+		}
+		plain := p
+		plain.Erase = false
+		whole, err := ApplyXPrime(img, plain, o)
+		mustNoErr(t, err)
+		zeroed := 0
+		for i := range got {
+			if got[i] != whole[i] {
+				if got[i] != 0 {
+					t.Fatalf("square at %v: pixel %d is %g, neither kept nor 0", corner, i, got[i])
+				}
+				zeroed++
+			}
+		}
+		if zeroed == 0 {
+			t.Errorf("square at %v: erasing changed no pixel", corner)
+		}
+	}
+	p := DrawXPrimeParams(rng, o)
+	p.EraseTop = o.InputSize - o.EraseSize + 1
+	if _, err := ApplyXPrime(img, p, o); !errors.Is(err, ErrShape) {
+		t.Errorf("square past the view's edge: err %v, want ErrShape", err)
+	}
 }
 
 func TestDrawXParamsPicksCentreOrRandomCropEvenly(t *testing.T) {
@@ -100,6 +202,9 @@ func checkXPrimeRanges(t *testing.T, p XPrimeParams, o Options) {
 		t.Fatalf("brightness %g outside [0.6, 1.4)", p.Jitter.Brightness)
 	case p.Jitter.Contrast < 0.6 || p.Jitter.Contrast >= 1.4:
 		t.Fatalf("contrast %g outside [0.6, 1.4)", p.Jitter.Contrast)
+	case p.Erase && (p.EraseTop < 0 || p.EraseLeft < 0 ||
+		p.EraseTop > o.InputSize-o.EraseSize || p.EraseLeft > o.InputSize-o.EraseSize):
+		t.Fatalf("erased square %d at (%d, %d) leaves the view", o.EraseSize, p.EraseTop, p.EraseLeft)
 	}
 }
 

@@ -58,8 +58,8 @@ func newEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
 	fl.StringVar(&f.predict, "predict", "",
 		"write each image's index, cluster and probability to this CSV file")
-	fl.StringVar(&f.confusion, "confusion", "confusion.png",
-		"write the chosen sub-head's confusion matrix to this PNG (labelled data)")
+	fl.StringVar(&f.confusion, "confusion", "",
+		"write the chosen sub-head's confusion matrix to this PNG file (labelled data)")
 	fl.IntVar(&f.subHead, "sub-head", -1, "sub-head to predict with; -1: the lowest loss")
 	fl.BoolVar(&f.sample, "sample", false,
 		"score the seeded sample of eval.subset images that training evaluations scored")
