@@ -49,6 +49,10 @@ func TestValidateRejectsOutOfRangeOptions(t *testing.T) {
 		{"a brightness strength of 1", func(o *Options) { o.Brightness = 1 }},
 		{"a negative contrast strength", func(o *Options) { o.Contrast = -0.2 }},
 		{"a NaN contrast strength", func(o *Options) { o.Contrast = math.NaN() }},
+		{"an erasing probability above 1", func(o *Options) { o.EraseProb = 1.01 }},
+		{"a NaN erasing probability", func(o *Options) { o.EraseProb = math.NaN() }},
+		{"an erased square wider than the input", func(o *Options) { o.EraseSize = 25 }},
+		{"a negative erased square", func(o *Options) { o.EraseSize = -1 }},
 	} {
 		t.Run("rejects "+c.name, func(t *testing.T) {
 			o := testOptions()
@@ -64,6 +68,7 @@ func TestValidateAcceptsEdgeValues(t *testing.T) {
 	o := testOptions()
 	o.CropOrig, o.CropOther, o.RotateProb, o.RotateDeg = 28, []int{1, 28}, 1, 0
 	o.Brightness, o.Contrast, o.Repeats = 0, 0.999, 1
+	o.EraseProb, o.EraseSize = 1, 24
 	if err := o.Validate(); err != nil {
 		t.Errorf("got error %v, want none", err)
 	}
