@@ -19,6 +19,7 @@ var matchKeys = []string{
 	"augment.input_size", "augment.crop_orig", "augment.crop_other",
 	"augment.rotate_deg", "augment.rotate_prob", "augment.brightness",
 	"augment.contrast", "augment.repeats", "augment.erase_prob", "augment.erase_size",
+	"augment.elastic_prob", "augment.elastic_alpha", "augment.elastic_sigma",
 	"model.widths", "model.kernel", "model.k_a", "model.k_b", "model.sub_heads",
 	"model.bn_epsilon",
 	"train.images_per_step", "train.lr", "train.beta1", "train.beta2", "train.eps",

@@ -78,6 +78,15 @@ type Augment struct {
 	EraseProb float64 `mapstructure:"erase_prob" yaml:"erase_prob"`
 	// EraseSize is the side of that square in pixels of the network's input.
 	EraseSize int `mapstructure:"erase_size" yaml:"erase_size"`
+	// ElasticProb is the probability that an x′ view is made from an
+	// elastically deformed image (Simard et al. 2003). It is not in the
+	// original's MNIST transforms; 0 turns it off.
+	ElasticProb float64 `mapstructure:"elastic_prob" yaml:"elastic_prob"`
+	// ElasticAlpha scales the displacement field, in raw-image pixels.
+	ElasticAlpha float64 `mapstructure:"elastic_alpha" yaml:"elastic_alpha"`
+	// ElasticSigma is the standard deviation, in raw-image pixels, of the
+	// Gaussian that smooths the field's uniform noise.
+	ElasticSigma float64 `mapstructure:"elastic_sigma" yaml:"elastic_sigma"`
 }
 
 // Model configures ClusterNet (spec §c.1).
@@ -204,6 +213,10 @@ func Default() Config {
 			Brightness: 0.4,
 			Contrast:   0.4,
 			Repeats:    2,
+			// Simard et al.'s field for 28×28 digits, used once
+			// elastic_prob is set above 0.
+			ElasticAlpha: 34,
+			ElasticSigma: 4,
 		},
 		Model: Model{
 			Widths:    []int{16, 32, 64, 128},

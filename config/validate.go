@@ -68,6 +68,12 @@ func (a Augment) validate(ch *checker) {
 	ch.check(a.EraseProb >= 0 && a.EraseProb <= 1, "augment.erase_prob", a.EraseProb,
 		"must be in [0, 1]")
 	ch.inRange("augment.erase_size", a.EraseSize, 0, a.InputSize)
+	ch.check(a.ElasticProb >= 0 && a.ElasticProb <= 1, "augment.elastic_prob", a.ElasticProb,
+		"must be in [0, 1]")
+	ch.check(a.ElasticAlpha >= 0 && a.ElasticAlpha <= 1000, "augment.elastic_alpha",
+		a.ElasticAlpha, "must be in [0, 1000] pixels")
+	ch.check(a.ElasticSigma > 0 && a.ElasticSigma <= 14, "augment.elastic_sigma",
+		a.ElasticSigma, "must be in (0, 14] pixels")
 }
 
 // validate checks the model section.

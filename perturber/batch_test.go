@@ -22,7 +22,17 @@ func TestMakeBatchShapes(t *testing.T) {
 }
 
 func TestMakeBatchLayout(t *testing.T) {
-	o := testOptions()
+	t.Run("default views", func(t *testing.T) { checkBatchLayout(t, testOptions()) })
+	t.Run("with erasing and elastic deformation", func(t *testing.T) {
+		o := testOptions()
+		o.EraseProb, o.EraseSize, o.ElasticProb = 0.5, 6, 0.5
+		checkBatchLayout(t, o)
+	})
+}
+
+// checkBatchLayout checks that MakeBatch lays out for options o the views
+// that ApplyX and ApplyXPrime build from each image's own random stream.
+func checkBatchLayout(t *testing.T, o Options) {
 	src := syntheticImages(6, 41)
 	indices := []int{5, 0, 2}
 	b, err := MakeBatch(src, indices, o, 99, 3)

@@ -50,6 +50,15 @@ type Options struct {
 	// exactly as without the option.
 	EraseProb float64
 	EraseSize int
+	// ElasticProb is the probability that an x′ view starts from an
+	// elastically deformed image (Simard et al. 2003): every pixel of the raw
+	// image is displaced by a random field, uniform noise smoothed with a
+	// Gaussian of ElasticSigma pixels and scaled by ElasticAlpha pixels.
+	// ElasticProb 0 or ElasticAlpha 0 turns it off and leaves the random
+	// stream of the views exactly as without the option.
+	ElasticProb  float64
+	ElasticAlpha float64
+	ElasticSigma float64
 }
 
 // OptionsFrom returns the options described by a, for MNIST-sized images.
@@ -66,6 +75,10 @@ func OptionsFrom(a config.Augment) Options {
 		Repeats:    a.Repeats,
 		EraseProb:  a.EraseProb,
 		EraseSize:  a.EraseSize,
+
+		ElasticProb:  a.ElasticProb,
+		ElasticAlpha: a.ElasticAlpha,
+		ElasticSigma: a.ElasticSigma,
 	}
 }
 
@@ -95,6 +108,12 @@ func (o Options) Validate() error {
 		return invalid("erase_prob %g outside [0, 1]", o.EraseProb)
 	case o.EraseSize < 0 || o.EraseSize > o.InputSize:
 		return invalid("erase_size %d outside [0, %d]", o.EraseSize, o.InputSize)
+	case !(o.ElasticProb >= 0 && o.ElasticProb <= 1):
+		return invalid("elastic_prob %g outside [0, 1]", o.ElasticProb)
+	case !(o.ElasticAlpha >= 0 && o.ElasticAlpha <= MaxElasticAlpha):
+		return invalid("elastic_alpha %g outside [0, %g]", o.ElasticAlpha, MaxElasticAlpha)
+	case !(o.ElasticSigma > 0 && o.ElasticSigma <= MaxElasticSigma):
+		return invalid("elastic_sigma %g outside (0, %g]", o.ElasticSigma, MaxElasticSigma)
 	}
 	for _, s := range o.CropOther {
 		if s <= 0 || s > o.ImageSide {
@@ -113,6 +132,17 @@ func invalid(format string, args ...any) error {
 func centreOffset(imageSide, side int) int {
 	return int(math.Round(float64(imageSide-side) / 2))
 }
+
+// MaxElasticAlpha and MaxElasticSigma bound the elastic deformation's
+// scale and smoothing, in pixels of the raw image: far beyond any useful
+// value, they keep the displacements and the smoothing kernel finite.
+const (
+	MaxElasticAlpha = 1000
+	MaxElasticSigma = 14
+)
+
+// deforms tells whether x′ views may be elastically deformed at all.
+func (o Options) deforms() bool { return o.ElasticProb > 0 && o.ElasticAlpha > 0 }
 
 // erases tells whether x′ views may be erased at all.
 func (o Options) erases() bool { return o.EraseProb > 0 && o.EraseSize > 0 }

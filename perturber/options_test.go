@@ -15,6 +15,7 @@ func TestOptionsFromCopiesTheConfig(t *testing.T) {
 	want := Options{
 		ImageSide: 28, InputSize: 24, CropOrig: 20, CropOther: []int{16, 20, 24},
 		RotateDeg: 25, RotateProb: 0.5, Brightness: 0.4, Contrast: 0.4, Repeats: a.Repeats,
+		ElasticAlpha: 34, ElasticSigma: 4,
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Errorf("got %+v, want %+v", o, want)
@@ -53,6 +54,12 @@ func TestValidateRejectsOutOfRangeOptions(t *testing.T) {
 		{"a NaN erasing probability", func(o *Options) { o.EraseProb = math.NaN() }},
 		{"an erased square wider than the input", func(o *Options) { o.EraseSize = 25 }},
 		{"a negative erased square", func(o *Options) { o.EraseSize = -1 }},
+		{"an elastic probability above 1", func(o *Options) { o.ElasticProb = 2 }},
+		{"a NaN elastic probability", func(o *Options) { o.ElasticProb = math.NaN() }},
+		{"a negative elastic scale", func(o *Options) { o.ElasticAlpha = -1 }},
+		{"an infinite elastic scale", func(o *Options) { o.ElasticAlpha = math.Inf(1) }},
+		{"a zero elastic smoothing", func(o *Options) { o.ElasticSigma = 0 }},
+		{"an elastic smoothing over half the image", func(o *Options) { o.ElasticSigma = 15 }},
 	} {
 		t.Run("rejects "+c.name, func(t *testing.T) {
 			o := testOptions()
@@ -69,6 +76,7 @@ func TestValidateAcceptsEdgeValues(t *testing.T) {
 	o.CropOrig, o.CropOther, o.RotateProb, o.RotateDeg = 28, []int{1, 28}, 1, 0
 	o.Brightness, o.Contrast, o.Repeats = 0, 0.999, 1
 	o.EraseProb, o.EraseSize = 1, 24
+	o.ElasticProb, o.ElasticAlpha, o.ElasticSigma = 1, MaxElasticAlpha, MaxElasticSigma
 	if err := o.Validate(); err != nil {
 		t.Errorf("got error %v, want none", err)
 	}

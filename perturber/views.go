@@ -28,6 +28,10 @@ type XPrimeParams struct {
 	// EraseLeft) of the resized, jittered view is set to 0.
 	Erase               bool
 	EraseTop, EraseLeft int
+	// Elastic tells whether the raw image is first deformed by the elastic
+	// field that ElasticSeed draws (0 when not deformed).
+	Elastic     bool
+	ElasticSeed uint64
 }
 
 // DrawXParams draws the choices of an x view from rng, for valid options o:
@@ -49,7 +53,9 @@ func DrawXParams(rng *rand.Rand, o Options) XParams {
 // uniform over CropOther; its top and left offsets, uniform in
 // [0, ImageSide-Side]; then the jitter factors and order; then, only when
 // erasing is on, whether to erase (probability EraseProb) and the square's
-// top and left, uniform in [0, InputSize-EraseSize].
+// top and left, uniform in [0, InputSize-EraseSize]; then, only when
+// elastic deformation is on, whether to deform (probability ElasticProb)
+// and the seed of the field.
 func DrawXPrimeParams(rng *rand.Rand, o Options) XPrimeParams {
 	var p XPrimeParams
 	if rng.Float64() < o.RotateProb {
@@ -65,6 +71,9 @@ func DrawXPrimeParams(rng *rand.Rand, o Options) XPrimeParams {
 	if o.erases() && rng.Float64() < o.EraseProb {
 		n := o.InputSize - o.EraseSize + 1
 		p.Erase, p.EraseTop, p.EraseLeft = true, intN(rng, n), intN(rng, n)
+	}
+	if o.deforms() && rng.Float64() < o.ElasticProb {
+		p.Elastic, p.ElasticSeed = true, rng.Uint64()
 	}
 	return p
 }
@@ -93,7 +102,8 @@ func ApplyX(img []float32, p XParams, o Options) ([]float32, error) {
 }
 
 // ApplyXPrime returns the x′ view of img [ImageSide*ImageSide] for the
-// choices p: rotated, cropped, resized to [InputSize*InputSize] and jittered.
+// choices p: elastically deformed, rotated, cropped, resized to
+// [InputSize*InputSize], jittered and erased, each step only where p says.
 func ApplyXPrime(img []float32, p XPrimeParams, o Options) ([]float32, error) {
 	if err := checkView(img, o); err != nil {
 		return nil, err
@@ -103,6 +113,10 @@ func ApplyXPrime(img []float32, p XPrimeParams, o Options) ([]float32, error) {
 	}
 	if math.IsNaN(p.Angle) || math.IsInf(p.Angle, 0) {
 		return nil, fmt.Errorf("x′ view: rotation angle %g is not finite", p.Angle)
+	}
+	if p.Elastic && !o.deforms() {
+		return nil, fmt.Errorf("x′ view: a deformed view of options without deformation: %w",
+			ErrInvalidOptions)
 	}
 	if p.Erase {
 		if err := checkWindow(o.InputSize, o.EraseSize, p.EraseTop, p.EraseLeft); err != nil {
@@ -165,19 +179,26 @@ type workspace struct {
 	o       Options
 	img     []float32             // [ImageSide²] the current raw image in [0, 1]
 	rot     []float32             // [ImageSide²] its rotated copy
+	warped  []float32             // [ImageSide²] its elastically deformed copy
+	elastic *elasticField         // nil unless o deforms x′ views
 	tmp     []float32             // [ImageSide*InputSize] resize's first pass
 	kernels map[int]*resizeKernel // by crop side
 }
 
 func newWorkspace(o Options) *workspace {
 	n := o.ImageSide * o.ImageSide
-	return &workspace{
+	w := &workspace{
 		o:       o,
 		img:     make([]float32, n),
 		rot:     make([]float32, n),
 		tmp:     make([]float32, o.ImageSide*o.InputSize),
 		kernels: make(map[int]*resizeKernel, len(o.CropOther)+1),
 	}
+	if o.deforms() {
+		w.warped = make([]float32, n)
+		w.elastic = newElasticField(o.ImageSide, o.ElasticSigma)
+	}
+	return w
 }
 
 func (w *workspace) kernel(side int) *resizeKernel {
@@ -197,8 +218,13 @@ func (w *workspace) applyX(dst, img []float32, p XParams) {
 // applyXPrime writes the x′ view of img for p into dst [InputSize²].
 func (w *workspace) applyXPrime(dst, img []float32, p XPrimeParams) {
 	src := img
+	if p.Elastic && w.elastic != nil {
+		w.elastic.draw(p.ElasticSeed, w.o.ElasticAlpha)
+		w.elastic.warp(w.warped, src)
+		src = w.warped
+	}
 	if p.Rotate {
-		rotateInto(w.rot, img, w.o.ImageSide, p.Angle)
+		rotateInto(w.rot, src, w.o.ImageSide, p.Angle)
 		src = w.rot
 	}
 	w.kernel(p.Side).cropResize(dst, w.tmp, src, w.o.ImageSide, p.Top, p.Left)

@@ -8,13 +8,16 @@ import (
 	"testing"
 )
 
-// slowXPrime builds an x′ view from the slow references: rotate, crop,
-// resize, jitter, then erase.
+// slowXPrime builds an x′ view from the slow references: deform, rotate,
+// crop, resize, jitter, then erase.
 func slowXPrime(t *testing.T, img []float32, p XPrimeParams, o Options) []float32 {
 	t.Helper()
 	src := img
+	if p.Elastic {
+		src = slowElastic(img, o.ImageSide, p.ElasticSeed, o.ElasticAlpha, o.ElasticSigma)
+	}
 	if p.Rotate {
-		src = slowRotate(img, o.ImageSide, p.Angle)
+		src = slowRotate(src, o.ImageSide, p.Angle)
 	}
 	crop, err := Crop(src, o.ImageSide, o.ImageSide, p.Top, p.Left, p.Side)
 	mustNoErr(t, err)
@@ -46,17 +49,25 @@ func slowErase(img []float32, n, top, left, side int) []float32 {
 }
 
 func TestErasingOffLeavesTheViewsAndTheirRandomStreamAlone(t *testing.T) {
-	on, off := testOptions(), testOptions()
+	on := testOptions()
 	on.EraseSize = 10 // EraseProb stays 0: still off
+	sameDraws(t, on, testOptions(), func(p XPrimeParams) bool { return p.Erase })
+}
+
+// sameDraws checks that options off, which hold an option that is turned
+// off, draw the same x′ parameters as options without it, none of them
+// flagged by used, and consume the same random numbers.
+func sameDraws(t *testing.T, off, without Options, used func(XPrimeParams) bool) {
+	t.Helper()
 	a, b := rand.New(rand.NewPCG(5, 6)), rand.New(rand.NewPCG(5, 6))
 	for i := range 200 {
-		pa, pb := DrawXPrimeParams(a, on), DrawXPrimeParams(b, off)
-		if pa != pb || pa.Erase {
-			t.Fatalf("draw %d: %+v with erase_size alone, %+v without", i, pa, pb)
+		pa, pb := DrawXPrimeParams(a, off), DrawXPrimeParams(b, without)
+		if pa != pb || used(pa) {
+			t.Fatalf("draw %d: %+v with the option off, %+v without it", i, pa, pb)
 		}
 	}
 	if a.Uint64() != b.Uint64() {
-		t.Fatal("erase_size without erase_prob consumed random numbers")
+		t.Fatal("an option that is off consumed random numbers")
 	}
 }
 
@@ -204,7 +215,8 @@ func checkXPrimeRanges(t *testing.T, p XPrimeParams, o Options) {
 		t.Fatalf("contrast %g outside [0.6, 1.4)", p.Jitter.Contrast)
 	case p.Erase && (p.EraseTop < 0 || p.EraseLeft < 0 ||
 		p.EraseTop > o.InputSize-o.EraseSize || p.EraseLeft > o.InputSize-o.EraseSize):
-		t.Fatalf("erased square %d at (%d, %d) leaves the view", o.EraseSize, p.EraseTop, p.EraseLeft)
+		t.Fatalf("erased square %d at (%d, %d) leaves the view",
+			o.EraseSize, p.EraseTop, p.EraseLeft)
 	}
 }
 
