@@ -209,7 +209,16 @@ func TestEvalBatchHoldsTheEvalViews(t *testing.T) {
 }
 
 func BenchmarkMakeBatch(b *testing.B) {
-	o := testOptions()
+	b.Run("default", func(b *testing.B) { benchmarkMakeBatch(b, testOptions()) })
+	b.Run("elastic", func(b *testing.B) {
+		o := testOptions()
+		o.ElasticProb = 1
+		benchmarkMakeBatch(b, o)
+	})
+}
+
+// benchmarkMakeBatch builds the batches of 64 images × o.Repeats pairs.
+func benchmarkMakeBatch(b *testing.B, o Options) {
 	src := syntheticImages(64, 46)
 	indices := make([]int, 64)
 	for i := range indices {

@@ -17,6 +17,8 @@ type elasticField struct {
 	tmp    []float32 // [side²] the first pass of the separable smoothing
 	kernel []float32 // normalised Gaussian taps, centre at index radius
 	radius int
+	pcg    *rand.PCG // reseeded for every field, so that drawing allocates nothing
+	rng    *rand.Rand
 }
 
 func newElasticField(side int, sigma float64) *elasticField {
@@ -32,8 +34,9 @@ func newElasticField(side int, sigma float64) *elasticField {
 		kernel[i] = float32(w[i] / sum)
 	}
 	n := side * side
+	pcg := rand.NewPCG(0, elasticStream)
 	return &elasticField{
-		side: side, radius: radius, kernel: kernel,
+		side: side, radius: radius, kernel: kernel, pcg: pcg, rng: rand.New(pcg),
 		dx: make([]float32, n), dy: make([]float32, n), tmp: make([]float32, n),
 	}
 }
@@ -42,10 +45,10 @@ func newElasticField(side int, sigma float64) *elasticField {
 // [-1, 1) per pixel (all of dx's, then all of dy's), each smoothed with the
 // Gaussian kernel, zero outside the image, and scaled by alpha.
 func (f *elasticField) draw(seed uint64, alpha float64) {
-	rng := rand.New(rand.NewPCG(seed, elasticStream))
-	for _, d := range [][]float32{f.dx, f.dy} {
+	f.pcg.Seed(seed, elasticStream)
+	for _, d := range [2][]float32{f.dx, f.dy} {
 		for i := range d {
-			d[i] = float32(2*rng.Float64() - 1)
+			d[i] = float32(2*f.rng.Float64() - 1)
 		}
 		f.smooth(d, float32(alpha))
 	}
