@@ -13,6 +13,14 @@ import (
 // checks crop sides against it; it is a property of the data, not a setting.
 const ImageSide = 28
 
+// MaxElasticAlpha and MaxElasticSigma bound the elastic deformation's
+// scale and smoothing, in pixels of the raw image: far beyond any useful
+// value, they keep the displacements and the smoothing kernel finite.
+const (
+	MaxElasticAlpha = 1000
+	MaxElasticSigma = 14
+)
+
 // Validate checks every value against its allowed range and returns all
 // problems joined, one *FieldError each naming the key and the range; nil
 // when the config is usable.
@@ -70,10 +78,10 @@ func (a Augment) validate(ch *checker) {
 	ch.inRange("augment.erase_size", a.EraseSize, 0, a.InputSize)
 	ch.check(a.ElasticProb >= 0 && a.ElasticProb <= 1, "augment.elastic_prob", a.ElasticProb,
 		"must be in [0, 1]")
-	ch.check(a.ElasticAlpha >= 0 && a.ElasticAlpha <= 1000, "augment.elastic_alpha",
-		a.ElasticAlpha, "must be in [0, 1000] pixels")
-	ch.check(a.ElasticSigma > 0 && a.ElasticSigma <= 14, "augment.elastic_sigma",
-		a.ElasticSigma, "must be in (0, 14] pixels")
+	ch.check(a.ElasticAlpha >= 0 && a.ElasticAlpha <= MaxElasticAlpha, "augment.elastic_alpha",
+		a.ElasticAlpha, fmt.Sprintf("must be in [0, %d] pixels", MaxElasticAlpha))
+	ch.check(a.ElasticSigma > 0 && a.ElasticSigma <= MaxElasticSigma, "augment.elastic_sigma",
+		a.ElasticSigma, fmt.Sprintf("must be in (0, %d] pixels", MaxElasticSigma))
 }
 
 // validate checks the model section.

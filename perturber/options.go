@@ -110,10 +110,10 @@ func (o Options) Validate() error {
 		return invalid("erase_size %d outside [0, %d]", o.EraseSize, o.InputSize)
 	case !(o.ElasticProb >= 0 && o.ElasticProb <= 1):
 		return invalid("elastic_prob %g outside [0, 1]", o.ElasticProb)
-	case !(o.ElasticAlpha >= 0 && o.ElasticAlpha <= MaxElasticAlpha):
-		return invalid("elastic_alpha %g outside [0, %g]", o.ElasticAlpha, MaxElasticAlpha)
-	case !(o.ElasticSigma > 0 && o.ElasticSigma <= MaxElasticSigma):
-		return invalid("elastic_sigma %g outside (0, %g]", o.ElasticSigma, MaxElasticSigma)
+	case !(o.ElasticAlpha >= 0 && o.ElasticAlpha <= config.MaxElasticAlpha):
+		return invalid("elastic_alpha %g outside [0, %g]", o.ElasticAlpha, config.MaxElasticAlpha)
+	case !(o.ElasticSigma > 0 && o.ElasticSigma <= config.MaxElasticSigma):
+		return invalid("elastic_sigma %g outside (0, %g]", o.ElasticSigma, config.MaxElasticSigma)
 	}
 	for _, s := range o.CropOther {
 		if s <= 0 || s > o.ImageSide {
@@ -132,14 +132,6 @@ func invalid(format string, args ...any) error {
 func centreOffset(imageSide, side int) int {
 	return int(math.Round(float64(imageSide-side) / 2))
 }
-
-// MaxElasticAlpha and MaxElasticSigma bound the elastic deformation's
-// scale and smoothing, in pixels of the raw image: far beyond any useful
-// value, they keep the displacements and the smoothing kernel finite.
-const (
-	MaxElasticAlpha = 1000
-	MaxElasticSigma = 14
-)
 
 // deforms tells whether x′ views may be elastically deformed at all.
 func (o Options) deforms() bool { return o.ElasticProb > 0 && o.ElasticAlpha > 0 }

@@ -76,7 +76,8 @@ func TestValidateAcceptsEdgeValues(t *testing.T) {
 	o.CropOrig, o.CropOther, o.RotateProb, o.RotateDeg = 28, []int{1, 28}, 1, 0
 	o.Brightness, o.Contrast, o.Repeats = 0, 0.999, 1
 	o.EraseProb, o.EraseSize = 1, 24
-	o.ElasticProb, o.ElasticAlpha, o.ElasticSigma = 1, MaxElasticAlpha, MaxElasticSigma
+	o.ElasticProb = 1
+	o.ElasticAlpha, o.ElasticSigma = config.MaxElasticAlpha, config.MaxElasticSigma
 	if err := o.Validate(); err != nil {
 		t.Errorf("got error %v, want none", err)
 	}
