@@ -50,6 +50,8 @@ type StepDone struct {
 	// Duration is the step's compute time; Wait the time the trainer waited
 	// for its batch before it.
 	Duration, Wait time.Duration
+	// LR is the learning rate the step was taken with.
+	LR float64
 }
 
 // Predictions carries the cluster assignments of one evaluation from the

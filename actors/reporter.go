@@ -156,6 +156,7 @@ func (r *reporter) stepRecord() report.Record {
 		rec.Loss[i] /= float64(n)
 		rec.LossMean += rec.Loss[i] / float64(len(rec.Loss))
 	}
+	rec.LR = lastMsg.LR
 	if wall > 0 {
 		rec.ImagesPerSec = float64(images) / wall
 		rec.DataWait = wait / wall

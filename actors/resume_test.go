@@ -53,6 +53,66 @@ func TestResumedRunEqualsTheRunNeverStopped(t *testing.T) {
 	if sameRecords(plainRecs, decayedRecs) {
 		t.Fatal("the cosine schedule and restarts left every record as without them")
 	}
+	// PhaseSteps is set, so the steps per pass do not matter.
+	sched := trainer.NewSchedule(decayed.Train, 0)
+	for _, r := range decayedRecs {
+		if want := sched.LRAt(r.Step - 1); r.Kind == report.KindStep && r.LR != want {
+			t.Fatalf("step %d: record lr %g, want the schedule's %g", r.Step, r.LR, want)
+		}
+	}
+}
+
+func TestAResumedRunGoesOnAtALowerConstantLearningRate(t *testing.T) {
+	c := tinyRun(2)
+	c.Checkpoint.EverySteps = 4
+	whole := t.TempDir()
+	if _, err := runIn(t, whole, c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := readRecords(t, whole)
+
+	const stop = 8
+	dir := t.TempDir()
+	if _, err := runIn(t, dir, c, Options{stopAt: stop}); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("stopped run: error %v, want ErrInterrupted", err)
+	}
+	st, _, _, err := checkpoint.Resolve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := c
+	lower.Train.LR = c.Train.LR / 10
+	if err := checkpoint.Compatible(st.Config, lower); err != nil {
+		t.Fatalf("a lower constant lr refused: %v", err)
+	}
+	if _, err := runIn(t, dir, lower, Options{Resume: st}); err != nil {
+		t.Fatal(err)
+	}
+	got := readRecords(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	differs := false
+	for i, r := range got {
+		if r.Step <= stop && !sameRecords(got[i:i+1], want[i:i+1]) {
+			t.Fatalf("record %d (step %d) before the resume point differs:\n%+v\n%+v",
+				i, r.Step, r, want[i])
+		}
+		if r.Kind != report.KindStep {
+			continue
+		}
+		wantLR := c.Train.LR
+		if r.Step > stop {
+			wantLR = lower.Train.LR
+			differs = differs || !slices.Equal(r.Loss, want[i].Loss)
+		}
+		if r.LR != wantLR {
+			t.Errorf("step %d: lr %g, want %g", r.Step, r.LR, wantLR)
+		}
+	}
+	if !differs {
+		t.Error("the steps after the resume point lost as much at a tenth of the lr")
+	}
 }
 
 // resumeAt runs c once without stopping and once stopped after each of
@@ -103,7 +163,7 @@ func sameRecords(a, b []report.Record) bool {
 	}
 	for i := range a {
 		w, g := a[i], b[i]
-		if w.Kind != g.Kind || w.Step != g.Step || !slices.Equal(w.Loss, g.Loss) ||
+		if w.Kind != g.Kind || w.Step != g.Step || w.LR != g.LR || !slices.Equal(w.Loss, g.Loss) ||
 			!slices.Equal(w.Accuracy, g.Accuracy) ||
 			!slices.Equal(w.SubHeadLoss, g.SubHeadLoss) {
 			return false

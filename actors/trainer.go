@@ -175,7 +175,7 @@ func (a *trainerActor) step(ctx actor.Context, b *perturber.Batch, wait time.Dur
 	}
 	ctx.Send(a.reporter, &StepDone{Step: a.next, Epoch: a.sched.Epoch(a.next), Head: head,
 		SubHeads: res.SubHeads, Images: 2 * len(b.Indices) * b.Repeats, Duration: time.Since(start),
-		Wait: wait})
+		Wait: wait, LR: a.model.Opt.LR})
 	return nil
 }
 

@@ -22,7 +22,7 @@ var matchKeys = []string{
 	"augment.elastic_prob", "augment.elastic_alpha", "augment.elastic_sigma",
 	"model.widths", "model.kernel", "model.k_a", "model.k_b", "model.sub_heads",
 	"model.bn_epsilon",
-	"train.images_per_step", "train.lr", "train.beta1", "train.beta2", "train.eps",
+	"train.images_per_step", "train.beta1", "train.beta2", "train.eps",
 	"train.lambda", "train.schedule", "train.phase_steps", "train.lr_schedule",
 	"train.lr_final", "train.restart_every", "train.restart_margin", "train.restart_batches",
 	"train.restart_final",
@@ -31,10 +31,12 @@ var matchKeys = []string{
 // runKeys are the config keys a resumed run may change: where it writes,
 // how long it goes on, how it logs, evaluates, checkpoints and spreads
 // work, and where the same data are read from. None changes a training
-// step. The device may change too: the weights do not depend on it, but
+// step but train.lr: a constant learning rate may be lowered (or raised)
+// for the steps after the checkpoint, the usual way to continue a run that
+// has flattened or diverged; the step records log the rate of each step. The device may change too: the weights do not depend on it, but
 // results are bit-identical only on the same device and build.
 var runKeys = []string{
-	"device",
+	"device", "train.lr",
 	"run.root", "run.name",
 	"data.dir",
 	"train.epochs", "train.max_steps", "train.log_every", "train.skip_nonfinite",
@@ -86,7 +88,8 @@ func show(v any) string {
 // from a checkpoint saved with config saved, and otherwise an
 // *IncompatibleError naming every differing key with both values. Every
 // key but the per-run ones (run folder, epochs and step limit, logging,
-// evaluation, checkpointing, pipeline, data folder, device) must match; a
+// evaluation, checkpointing, pipeline, data folder, device, a constant
+// learning rate) must match; a
 // key this package does not know is treated as one that must match.
 func Compatible(saved, requested config.Config) error {
 	a, b := leaves(saved), leaves(requested)
@@ -103,10 +106,14 @@ func Compatible(saved, requested config.Config) error {
 	var diffs []Difference
 	// The cosine learning rate and the last restart are placed by
 	// train.epochs, so under them the length of the run is no longer a
-	// per-run choice.
+	// per-run choice. A cosine curve starts at train.lr, so that is fixed
+	// too: changing it would move every step of the curve, past ones too.
 	t := saved.Train
 	if t.LRSchedule == "cosine" || t.RestartEvery > 0 {
 		delete(perRun, "train.epochs")
+	}
+	if t.LRSchedule == "cosine" {
+		delete(perRun, "train.lr")
 	}
 	for _, k := range keys {
 		if !perRun[k] && !sameValue(a[k], b[k]) {

@@ -135,6 +135,23 @@ func TestCompatible(t *testing.T) {
 		}
 	})
 
+	t.Run("a constant lr may change, a cosine curve's may not", func(t *testing.T) {
+		saved := config.Default()
+		requested := saved
+		requested.Train.LR = saved.Train.LR / 10
+		if err := Compatible(saved, requested); err != nil {
+			t.Fatalf("constant lr lowered: error = %v, want nil", err)
+		}
+		saved.Train.LRSchedule, saved.Train.LRFinal = "cosine", 1e-5
+		requested = saved
+		requested.Train.LR = saved.Train.LR / 10
+		var ie *IncompatibleError
+		err := Compatible(saved, requested)
+		if !errors.As(err, &ie) || len(ie.Diffs) != 1 || ie.Diffs[0].Key != "train.lr" {
+			t.Fatalf("cosine lr changed: error = %v, want one naming train.lr", err)
+		}
+	})
+
 	t.Run("an empty list equals a missing one", func(t *testing.T) {
 		saved, requested := config.Default(), config.Default()
 		saved.Augment.CropOther, requested.Augment.CropOther = nil, []int{}
@@ -146,12 +163,12 @@ func TestCompatible(t *testing.T) {
 	t.Run("the message names each key with both values", func(t *testing.T) {
 		saved, requested := config.Default(), config.Default()
 		saved.Model.Widths, requested.Model.Widths = []int{64, 128}, []int{32, 64}
-		saved.Train.LR, requested.Train.LR = 1e-3, 5e-4
+		saved.Train.Beta1, requested.Train.Beta1 = 0.9, 0.5
 		saved.Data.Dataset, requested.Data.Dataset = "mnist", "synthetic"
 		want := `checkpoint: config differs from the checkpoint in` +
 			` data.dataset ("mnist" in the checkpoint, "synthetic" requested),` +
 			` model.widths ([64 128] in the checkpoint, [32 64] requested)` +
-			` and train.lr (0.001 in the checkpoint, 0.0005 requested)`
+			` and train.beta1 (0.9 in the checkpoint, 0.5 requested)`
 		if err := Compatible(saved, requested); err == nil || err.Error() != want {
 			t.Errorf("error = %v\nwant %s", err, want)
 		}

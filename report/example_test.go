@@ -28,6 +28,7 @@ func ExampleMetricsWriter() {
 	rec := report.Record{
 		Kind: report.KindStep, Epoch: 0.5, Step: 250, Time: 31.5, Head: "B",
 		Loss: []float64{-1.25, math.NaN()}, LossMean: math.NaN(), ImagesPerSec: 800,
+		LR: 1e-3,
 	}
 	if err := w.Write(rec); err != nil {
 		fmt.Println(err)
@@ -61,7 +62,8 @@ func ExampleMetricsWriter() {
 	//  ],
 	//  "loss_mean": null,
 	//  "images_per_s": 800,
-	//  "data_wait_frac": 0
+	//  "data_wait_frac": 0,
+	//  "lr": 0.001
 	// }
 	// 250 [-1.25 NaN] NaN
 }

@@ -20,6 +20,7 @@ func stepRecord() Record {
 	return Record{
 		Kind: KindStep, Epoch: 0.25, Step: 30, Time: 12.5, Head: "B",
 		Loss: []float64{-1.25, nan, -1.5}, LossMean: nan, ImagesPerSec: 850.5, DataWait: 0.125,
+		LR: 2.5e-4,
 	}
 }
 
@@ -44,7 +45,7 @@ func sameRecord(a, b Record) bool {
 func nanPattern(r Record) string {
 	var sb strings.Builder
 	for _, xs := range [][]float64{r.Loss, r.Accuracy, r.NMI, r.ARI, r.SubHeadLoss,
-		{r.Epoch, r.Time, r.LossMean, r.ImagesPerSec, r.DataWait, r.AccMean, r.AccStd}} {
+		{r.Epoch, r.Time, r.LossMean, r.ImagesPerSec, r.DataWait, r.LR, r.AccMean, r.AccStd}} {
 		for _, x := range xs {
 			if math.IsNaN(x) {
 				sb.WriteByte('n')
@@ -98,7 +99,7 @@ func TestRecordJSON(t *testing.T) {
 			rec:  stepRecord(),
 			want: `{"kind":"step","epoch":0.25,"step":30,"time_s":12.5,"head":"B",` +
 				`"loss":[-1.25,null,-1.5],"loss_mean":null,"images_per_s":850.5,` +
-				`"data_wait_frac":0.125}`,
+				`"data_wait_frac":0.125,"lr":0.00025}`,
 		},
 		{
 			name: "writes an eval record with its fixed keys",

@@ -49,13 +49,16 @@ type Record struct {
 	Loss []float64
 	// LossMean is the mean of Loss. Step key "loss_mean".
 	LossMean float64
-	// ImagesPerSec is the training throughput, distinct images per second,
-	// since the previous step record. Step key "images_per_s".
+	// ImagesPerSec is the training throughput, network inputs per second
+	// (both views of every pair), since the previous step record. Step key "images_per_s".
 	ImagesPerSec float64
 	// DataWait is the fraction of wall time since the previous step record
 	// that the trainer spent waiting for batches. Step key
 	// "data_wait_frac".
 	DataWait float64
+	// LR is the learning rate of the last step the record covers. Step key
+	// "lr".
+	LR float64
 
 	// Accuracy, NMI and ARI hold the evaluated head's scores per sub-head
 	// (see evaluator.Evaluate). Eval keys "accuracy", "nmi", "ari".

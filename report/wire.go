@@ -20,6 +20,7 @@ type stepFields struct {
 	LossMean     number   `json:"loss_mean"`
 	ImagesPerSec number   `json:"images_per_s"`
 	DataWait     number   `json:"data_wait_frac"`
+	LR           number   `json:"lr"`
 }
 
 // evalFields holds the keys of an eval record.
@@ -47,6 +48,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 			stepFields
 		}{h, stepFields{
 			numbers(r.Loss), number(r.LossMean), number(r.ImagesPerSec), number(r.DataWait),
+			number(r.LR),
 		}})
 	case KindEval:
 		return json.Marshal(struct {
@@ -80,6 +82,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		s := w.stepFields
 		out.Loss, out.LossMean = floats(s.Loss), float64(s.LossMean)
 		out.ImagesPerSec, out.DataWait = float64(s.ImagesPerSec), float64(s.DataWait)
+		out.LR = float64(s.LR)
 	case KindEval:
 		e := w.evalFields
 		out.Accuracy, out.NMI, out.ARI = floats(e.Accuracy), floats(e.NMI), floats(e.ARI)
