@@ -41,23 +41,30 @@ func TestResumedRunEqualsTheRunNeverStopped(t *testing.T) {
 	plain := tinyRun(2)
 	plain.Train.LogEvery = 3
 	plain.Checkpoint.EverySteps = 4
-	// The cosine learning rate and sub-head restarts depend on the step
-	// alone; restarts at steps 4, 8, 12 and 16 put one at a resumed start.
+	plain.Train.LRSchedule = "constant"
+	// The learning rate schedules and sub-head restarts depend on the step
+	// alone; restarts at steps 4, 8, 12 and 16 put one at a resumed start,
+	// and the step down comes at step 8 (epoch 1 of 8-step epochs).
 	decayed := plain
 	decayed.Train.LRSchedule, decayed.Train.LRFinal = "cosine", 1e-4
 	decayed.Train.RestartEvery, decayed.Train.RestartMargin = 4, 0
 	decayed.Train.RestartBatches, decayed.Train.RestartFinal = 1, 0.25
+	stepped := plain
+	stepped.Train.LRSchedule, stepped.Train.LRFinal, stepped.Train.LRDropEpoch = "step", 5e-4, 1
 
 	plainRecs := resumeAt(t, plain, []int{5, 8, 13}) // mid-phase, at an evaluation, mid-epoch
-	decayedRecs := resumeAt(t, decayed, []int{8, 13})
-	if sameRecords(plainRecs, decayedRecs) {
-		t.Fatal("the cosine schedule and restarts left every record as without them")
-	}
-	// PhaseSteps is set, so the steps per pass do not matter.
-	sched := trainer.NewSchedule(decayed.Train, 0)
-	for _, r := range decayedRecs {
-		if want := sched.LRAt(r.Step - 1); r.Kind == report.KindStep && r.LR != want {
-			t.Fatalf("step %d: record lr %g, want the schedule's %g", r.Step, r.LR, want)
+	for _, c := range []config.Config{decayed, stepped} {
+		recs := resumeAt(t, c, []int{8, 13})
+		if sameRecords(plainRecs, recs) {
+			t.Fatalf("lr schedule %s left every record as without it", c.Train.LRSchedule)
+		}
+		// PhaseSteps is set, so the steps per pass do not matter.
+		sched := trainer.NewSchedule(c.Train, 0)
+		for _, r := range recs {
+			if want := sched.LRAt(r.Step - 1); r.Kind == report.KindStep && r.LR != want {
+				t.Fatalf("%s: step %d: record lr %g, want the schedule's %g",
+					c.Train.LRSchedule, r.Step, r.LR, want)
+			}
 		}
 	}
 }
@@ -65,6 +72,7 @@ func TestResumedRunEqualsTheRunNeverStopped(t *testing.T) {
 func TestAResumedRunGoesOnAtALowerConstantLearningRate(t *testing.T) {
 	c := tinyRun(2)
 	c.Checkpoint.EverySteps = 4
+	c.Train.LRSchedule = "constant"
 	whole := t.TempDir()
 	if _, err := runIn(t, whole, c, Options{}); err != nil {
 		t.Fatal(err)

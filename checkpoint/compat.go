@@ -24,8 +24,8 @@ var matchKeys = []string{
 	"model.bn_epsilon",
 	"train.images_per_step", "train.beta1", "train.beta2", "train.eps",
 	"train.lambda", "train.schedule", "train.phase_steps", "train.lr_schedule",
-	"train.lr_final", "train.restart_every", "train.restart_margin", "train.restart_batches",
-	"train.restart_final",
+	"train.lr_final", "train.lr_drop_epoch", "train.restart_every", "train.restart_margin",
+	"train.restart_batches", "train.restart_final",
 }
 
 // runKeys are the config keys a resumed run may change: where it writes,
@@ -104,15 +104,16 @@ func Compatible(saved, requested config.Config) error {
 	sort.Strings(keys)
 
 	var diffs []Difference
-	// The cosine learning rate and the last restart are placed by
-	// train.epochs, so under them the length of the run is no longer a
-	// per-run choice. A cosine curve starts at train.lr, so that is fixed
-	// too: changing it would move every step of the curve, past ones too.
+	// The cosine curve and the last restart are placed by train.epochs, so
+	// under them the length of the run is no longer a per-run choice (a
+	// step down is placed by train.lr_drop_epoch, which must match anyway).
+	// A cosine curve and a step both start at train.lr, so that is fixed
+	// too: only a constant rate may change.
 	t := saved.Train
 	if t.LRSchedule == "cosine" || t.RestartEvery > 0 {
 		delete(perRun, "train.epochs")
 	}
-	if t.LRSchedule == "cosine" {
+	if t.LRSchedule != "constant" {
 		delete(perRun, "train.lr")
 	}
 	for _, k := range keys {

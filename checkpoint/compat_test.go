@@ -105,7 +105,9 @@ func TestCompatible(t *testing.T) {
 	}
 	for _, key := range runKeys {
 		t.Run("a change of "+key+" is allowed", func(t *testing.T) {
-			saved, requested := config.Default(), config.Default()
+			saved := config.Default()
+			saved.Train.LRSchedule = "constant" // else train.lr is fixed
+			requested := saved
 			mutate(t, fieldByKey(t, &requested, key))
 			if err := Compatible(saved, requested); err != nil {
 				t.Errorf("error = %v, want nil", err)
@@ -135,20 +137,40 @@ func TestCompatible(t *testing.T) {
 		}
 	})
 
-	t.Run("a constant lr may change, a cosine curve's may not", func(t *testing.T) {
+	t.Run("a constant lr may change, a cosine or step curve's may not", func(t *testing.T) {
 		saved := config.Default()
+		saved.Train.LRSchedule = "constant"
 		requested := saved
 		requested.Train.LR = saved.Train.LR / 10
 		if err := Compatible(saved, requested); err != nil {
 			t.Fatalf("constant lr lowered: error = %v, want nil", err)
 		}
-		saved.Train.LRSchedule, saved.Train.LRFinal = "cosine", 1e-5
+		for _, sched := range []string{"cosine", "step"} {
+			saved.Train.LRSchedule, saved.Train.LRFinal = sched, 1e-5
+			requested = saved
+			requested.Train.LR = saved.Train.LR / 10
+			var ie *IncompatibleError
+			err := Compatible(saved, requested)
+			if !errors.As(err, &ie) || len(ie.Diffs) != 1 || ie.Diffs[0].Key != "train.lr" {
+				t.Fatalf("%s lr changed: error = %v, want one naming train.lr", sched, err)
+			}
+		}
+	})
+
+	t.Run("a step schedule may run longer, its drop may not move", func(t *testing.T) {
+		saved := config.Default()
+		saved.Train.LRSchedule, saved.Train.LRDropEpoch = "step", 30
+		requested := saved
+		requested.Train.Epochs += 10
+		if err := Compatible(saved, requested); err != nil {
+			t.Fatalf("epochs raised: error = %v, want nil", err)
+		}
 		requested = saved
-		requested.Train.LR = saved.Train.LR / 10
+		requested.Train.LRDropEpoch++
 		var ie *IncompatibleError
 		err := Compatible(saved, requested)
-		if !errors.As(err, &ie) || len(ie.Diffs) != 1 || ie.Diffs[0].Key != "train.lr" {
-			t.Fatalf("cosine lr changed: error = %v, want one naming train.lr", err)
+		if !errors.As(err, &ie) || len(ie.Diffs) != 1 || ie.Diffs[0].Key != "train.lr_drop_epoch" {
+			t.Fatalf("drop moved: error = %v, want one naming train.lr_drop_epoch", err)
 		}
 	})
 

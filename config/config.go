@@ -112,14 +112,16 @@ type Train struct {
 	ImagesPerStep int `mapstructure:"images_per_step" yaml:"images_per_step"`
 	// LR is Adam's learning rate; Beta1, Beta2 and Eps its other constants.
 	LR float64 `mapstructure:"lr" yaml:"lr"`
-	// LRSchedule is "constant" (LR throughout, as the original) or
-	// "cosine": LR falls along a half cosine to LRFinal at the end of the
-	// run's Epochs, a pure function of the step.
-	LRSchedule string  `mapstructure:"lr_schedule" yaml:"lr_schedule"`
-	LRFinal    float64 `mapstructure:"lr_final" yaml:"lr_final"`
-	Beta1      float64 `mapstructure:"beta1" yaml:"beta1"`
-	Beta2      float64 `mapstructure:"beta2" yaml:"beta2"`
-	Eps        float64 `mapstructure:"eps" yaml:"eps"`
+	// LRSchedule is "constant" (LR throughout, as the original), "cosine"
+	// (LR falls along a half cosine to LRFinal at the end of the run's
+	// Epochs) or "step" (LR, then LRFinal from the start of epoch
+	// LRDropEpoch, counted from 0, on). Each is a pure function of the step.
+	LRSchedule  string  `mapstructure:"lr_schedule" yaml:"lr_schedule"`
+	LRFinal     float64 `mapstructure:"lr_final" yaml:"lr_final"`
+	LRDropEpoch int     `mapstructure:"lr_drop_epoch" yaml:"lr_drop_epoch"`
+	Beta1       float64 `mapstructure:"beta1" yaml:"beta1"`
+	Beta2       float64 `mapstructure:"beta2" yaml:"beta2"`
+	Eps         float64 `mapstructure:"eps" yaml:"eps"`
 	// Lambda weighs the marginal entropies in the loss (spec §a.2); 1 gives
 	// exactly −I(z; z′).
 	Lambda float64 `mapstructure:"lambda" yaml:"lambda"`
@@ -229,7 +231,9 @@ func Default() Config {
 		Train: Train{
 			ImagesPerStep:  64,
 			LR:             1e-3,
-			LRSchedule:     "constant",
+			LRSchedule:     "step",
+			LRFinal:        1e-4,
+			LRDropEpoch:    30,
 			RestartMargin:  0.05,
 			RestartBatches: 10,
 			RestartFinal:   0.25,
@@ -239,7 +243,7 @@ func Default() Config {
 			Lambda:         1,
 			Schedule:       []string{"B", "B", "A"},
 			PhaseSteps:     130,
-			Epochs:         30,
+			Epochs:         36,
 			LogEvery:       10,
 		},
 		Eval: Eval{BatchSize: 700, LossBatches: 20, Subset: 10000, BN: "batch",

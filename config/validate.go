@@ -114,10 +114,15 @@ func (c Config) checkTrunk(ch *checker) {
 func (t Train) validate(ch *checker) {
 	ch.atLeast("train.images_per_step", t.ImagesPerStep, 2)
 	ch.positive("train.lr", t.LR)
-	ch.oneOf("train.lr_schedule", t.LRSchedule, "constant", "cosine")
+	ch.oneOf("train.lr_schedule", t.LRSchedule, "constant", "cosine", "step")
 	lrOK := t.LR > 0 && !math.IsInf(t.LR, 1) // else train.lr is the problem reported
 	ch.check(t.LRFinal >= 0 && (t.LRFinal <= t.LR || !lrOK), "train.lr_final", t.LRFinal,
 		"must be in [0, train.lr]")
+	if t.LRSchedule == "step" {
+		ch.atLeast("train.lr_drop_epoch", t.LRDropEpoch, 1)
+	} else {
+		ch.atLeast("train.lr_drop_epoch", t.LRDropEpoch, 0)
+	}
 	ch.check(t.Beta1 >= 0 && t.Beta1 < 1, "train.beta1", t.Beta1, "must be in [0, 1)")
 	ch.check(t.Beta2 >= 0 && t.Beta2 < 1, "train.beta2", t.Beta2, "must be in [0, 1)")
 	ch.positive("train.eps", t.Eps)

@@ -105,8 +105,14 @@ func TestValidate(t *testing.T) {
 		{"zero epochs", func(c *Config) { c.Train.Epochs = 0 }, "train.epochs", ">= 1"},
 		{"negative max steps", func(c *Config) { c.Train.MaxSteps = -1 }, "train.max_steps",
 			">= 0"},
-		{"an unknown lr schedule", func(c *Config) { c.Train.LRSchedule = "step" },
+		{"an unknown lr schedule", func(c *Config) { c.Train.LRSchedule = "linear" },
 			"train.lr_schedule", "cosine"},
+		{"a step schedule without a drop epoch", func(c *Config) {
+			c.Train.LRSchedule, c.Train.LRDropEpoch = "step", 0
+		}, "train.lr_drop_epoch", ">= 1"},
+		{"a negative drop epoch", func(c *Config) {
+			c.Train.LRSchedule, c.Train.LRDropEpoch = "constant", -1
+		}, "train.lr_drop_epoch", ">= 0"},
 		{"a final lr above lr", func(c *Config) { c.Train.LRFinal = 1 }, "train.lr_final",
 			"[0, train.lr]"},
 		{"a negative restart interval", func(c *Config) { c.Train.RestartEvery = -1 },

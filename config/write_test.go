@@ -21,7 +21,7 @@ func unusual() Config {
 	c.Augment.RotateProb = 1.0 / 3
 	c.Model.Widths = []int{8, 16}
 	c.Model.BNEpsilon = 1e-3
-	c.Train.LR = 3e-7
+	c.Train.LR, c.Train.LRFinal, c.Train.LRDropEpoch = 3e-7, 1e-7, 2
 	c.Train.Schedule = []string{"A"}
 	c.Train.MaxSteps = 5
 	c.Eval = Eval{EverySteps: 7, BatchSize: 9, LossBatches: 0, BN: "population", BNImages: 3}

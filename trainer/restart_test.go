@@ -104,7 +104,7 @@ func snapshotParams(m *Model) [][]float32 {
 func TestLRAtFollowsTheHalfCosine(t *testing.T) {
 	tr := config.Default().Train
 	tr.Schedule, tr.PhaseSteps, tr.Epochs, tr.MaxSteps = []string{"B", "A"}, 5, 4, 7
-	tr.LR, tr.LRFinal = 1e-3, 1e-5
+	tr.LR, tr.LRFinal, tr.LRSchedule = 1e-3, 1e-5, "constant"
 	s := NewSchedule(tr, 100)
 	for _, step := range []int{0, 1, 7, 13, 20, 39, 40, 41, 1000} {
 		if got := s.LRAt(step); got != 1e-3 {
@@ -127,6 +127,29 @@ func TestLRAtFollowsTheHalfCosine(t *testing.T) {
 	}
 	if s.LRAt(0) != 1e-3 || s.LRAt(total/2) != (1e-3+1e-5)/2 || s.LRAt(total) != 1e-5 {
 		t.Fatalf("cosine ends: %g, %g, %g", s.LRAt(0), s.LRAt(total/2), s.LRAt(total))
+	}
+}
+
+// TestLRAtStepsDownAtTheDropEpoch checks the step schedule step by step:
+// lr before the first step of epoch lr_drop_epoch, lr_final from it on,
+// also past the end of the epochs (a resumed run may go on longer).
+func TestLRAtStepsDownAtTheDropEpoch(t *testing.T) {
+	tr := config.Default().Train
+	tr.Schedule, tr.PhaseSteps, tr.Epochs = []string{"B", "B", "A"}, 5, 4 // 15 steps an epoch
+	tr.LRSchedule, tr.LR, tr.LRFinal, tr.LRDropEpoch = "step", 1e-3, 1e-4, 3
+	s := NewSchedule(tr, 100)
+	for step := 0; step < 80; step++ {
+		want := 1e-3
+		if step >= 45 {
+			want = 1e-4
+		}
+		if got := s.LRAt(step); got != want {
+			t.Fatalf("LRAt(%d) = %g, want %g", step, got, want)
+		}
+	}
+	tr.LRSchedule = "constant" // lr_drop_epoch means nothing then
+	if s := NewSchedule(tr, 100); s.LRAt(79) != 1e-3 {
+		t.Fatalf("constant with a drop epoch: LRAt(79) = %g", s.LRAt(79))
 	}
 }
 

@@ -17,9 +17,11 @@ type Schedule struct {
 	MaxSteps   int
 	// LR is the learning rate at step 0; with Cosine it falls along a half
 	// cosine to LRFinal at the end of Epochs (MaxSteps, which only stops a
-	// run early, does not change it).
+	// run early, does not change it), and with DropEpoch above 0 it steps
+	// down to LRFinal at the first step of epoch DropEpoch.
 	LR, LRFinal float64
 	Cosine      bool
+	DropEpoch   int
 	// RestartEvery and RestartFinal place the checks for sub-heads to
 	// restart (config.Train); RestartEvery 0 means none.
 	RestartEvery int
@@ -33,9 +35,13 @@ func NewSchedule(t config.Train, stepsPerPass int) Schedule {
 	if phase == 0 {
 		phase = stepsPerPass
 	}
-	return Schedule{Heads: t.Schedule, PhaseSteps: phase, Epochs: t.Epochs,
+	s := Schedule{Heads: t.Schedule, PhaseSteps: phase, Epochs: t.Epochs,
 		MaxSteps: t.MaxSteps, LR: t.LR, LRFinal: t.LRFinal, Cosine: t.LRSchedule == "cosine",
 		RestartEvery: t.RestartEvery, RestartFinal: t.RestartFinal}
+	if t.LRSchedule == "step" {
+		s.DropEpoch = t.LRDropEpoch
+	}
+	return s
 }
 
 // RestartAt reports whether the sub-heads are checked for a restart before
@@ -54,6 +60,12 @@ func (s Schedule) RestartAt(step int) bool {
 // same curve.
 func (s Schedule) LRAt(step int) float64 {
 	total := s.Epochs * s.StepsPerEpoch()
+	if s.DropEpoch > 0 {
+		if step >= s.DropEpoch*s.StepsPerEpoch() {
+			return s.LRFinal
+		}
+		return s.LR
+	}
 	if !s.Cosine || total <= 0 {
 		return s.LR
 	}
