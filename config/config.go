@@ -243,7 +243,7 @@ func Default() Config {
 			Lambda:         1,
 			Schedule:       []string{"B", "B", "A"},
 			PhaseSteps:     130,
-			Epochs:         36,
+			Epochs:         33,
 			LogEvery:       10,
 		},
 		Eval: Eval{BatchSize: 700, LossBatches: 20, Subset: 10000, BN: "batch",
