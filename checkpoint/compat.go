@@ -33,8 +33,10 @@ var matchKeys = []string{
 // work, and where the same data are read from. None changes a training
 // step but train.lr: a constant learning rate may be lowered (or raised)
 // for the steps after the checkpoint, the usual way to continue a run that
-// has flattened or diverged; the step records log the rate of each step. The device may change too: the weights do not depend on it, but
-// results are bit-identical only on the same device and build.
+// has flattened or diverged; the step records log the rate of each step.
+// Under a cosine or step schedule it is matched (Compatible). The device
+// may change too: the weights do not depend on it, but results are
+// bit-identical only on the same device and build.
 var runKeys = []string{
 	"device", "train.lr",
 	"run.root", "run.name",
