@@ -95,7 +95,8 @@ func train(ctx context.Context, flags *configFlags, resume string, log *slog.Log
 		}
 		if err := checkpoint.Compatible(st.Config, cfg); err != nil {
 			return &usageError{err: err, hint: "only per-run keys (train.epochs, " +
-				"train.max_steps, eval.*, pipeline.*, checkpoint.*, run.*) may change on resume"}
+				"train.max_steps, eval.*, pipeline.*, checkpoint.*, run.*, and train.lr " +
+				"under lr_schedule constant) may change on resume"}
 		}
 	} else {
 		if cfg, err = flags.load(); err != nil {
