@@ -60,16 +60,12 @@ func (s Schedule) RestartAt(step int) bool {
 // same curve.
 func (s Schedule) LRAt(step int) float64 {
 	total := s.Epochs * s.StepsPerEpoch()
-	if s.DropEpoch > 0 {
-		if step >= s.DropEpoch*s.StepsPerEpoch() {
-			return s.LRFinal
-		}
+	switch {
+	case s.DropEpoch > 0 && step >= s.DropEpoch*s.StepsPerEpoch():
+		return s.LRFinal
+	case !s.Cosine || total <= 0:
 		return s.LR
-	}
-	if !s.Cosine || total <= 0 {
-		return s.LR
-	}
-	if step >= total {
+	case step >= total:
 		return s.LRFinal
 	}
 	frac := float64(step) / float64(total)
